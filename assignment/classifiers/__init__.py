@@ -1,0 +1,3 @@
+from .cnn import ThreeLayerConvNet
+
+__all__ = ["ThreeLayerConvNet"]

@@ -1,0 +1,1 @@
+"""The autograder: grades students' `layers.py` and `cnn.py` against the hidden reference."""

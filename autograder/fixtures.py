@@ -1,0 +1,150 @@
+"""`make fixtures`: every case's arrays, made from the reference with fixed seeds.
+
+Each case gets one .npz (never a pickle) under fixtures/public/ or fixtures/hidden/:
+    input__NAME                 the arrays handed to the student's code
+    params                      the other inputs (parameter dicts, ints), as a JSON string
+    expected__KEY               what the reference returns
+    mistake__NAME__KEY          what a catalogued mistake returns, where it differs
+A manifest records a hash of every fixture's contents; the grader refuses a fixture whose
+contents no longer match it.
+"""
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .cases import RUBRIC, Array, case_id, case_seed
+from .harness import run_case
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PROBES_PER_INPUT = 6  # gradient entries held against centred differences, per input
+
+
+class FixtureError(RuntimeError):
+    """A fixture is missing, or its contents do not match the manifest."""
+
+
+def materialize(spec, rng):
+    if not isinstance(spec, Array):
+        return spec
+    size = int(np.prod(spec.shape))
+    if spec.how == "randn":
+        return spec.scale * rng.standard_normal(spec.shape) + spec.shift
+    if spec.how == "linspace":
+        return np.linspace(spec.low, spec.high, num=size).reshape(spec.shape)
+    if spec.how == "permutation":
+        return spec.scale * rng.permutation(size).reshape(spec.shape).astype(float)
+    if spec.how == "randint":
+        return rng.integers(0, int(spec.high), size=spec.shape).astype(float)
+    raise ValueError(f"unknown array recipe {spec.how!r}")
+
+
+def make_inputs(graded, case):
+    """The case's inputs; a backward case also gets dout and the entries to probe."""
+    rng = np.random.default_rng(case_seed(graded, case))
+    inputs = {name: materialize(spec, rng) for name, spec in case.inputs.items()}
+    if (case.kind or graded.kind) == "backward":
+        from reference import layers
+        out = run_case("forward", layers, None, graded.forward, inputs)["out"]
+        inputs["dout"] = rng.standard_normal(out.shape)
+        if case.self_check:
+            for name, value in inputs.items():
+                if isinstance(value, np.ndarray) and name != "dout":
+                    count = min(PROBES_PER_INPUT, value.size)
+                    inputs["probe_d" + name] = rng.choice(value.size, count, replace=False).astype(float)
+    return inputs
+
+
+def as_arrays(outputs):
+    return {key: np.asarray(value, dtype=np.float64) for key, value in outputs.items()}
+
+
+def run_on(layers, net_class, graded, case, inputs):
+    copied = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in inputs.items()}
+    return as_arrays(run_case(case.kind or graded.kind, layers, net_class, graded.function,
+                              copied, graded.forward))
+
+
+def differs(a, b, tolerance):
+    if a.shape != b.shape:
+        return True
+    return np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)), initial=0) > tolerance
+
+
+def build_fixture(graded, case):
+    """{key: array} for one case."""
+    from reference import layers
+    from reference.classifiers.cnn import ThreeLayerConvNet
+    from .mistakes import MISTAKES
+
+    inputs = make_inputs(graded, case)
+    arrays = {"input__" + k: v for k, v in inputs.items() if isinstance(v, np.ndarray)}
+    params = {k: v for k, v in inputs.items() if not isinstance(v, np.ndarray)}
+    arrays["params"] = np.array(json.dumps(params, sort_keys=True))
+    expected = run_on(layers, ThreeLayerConvNet, graded, case, inputs)
+    arrays.update({"expected__" + k: v for k, v in expected.items()})
+    for name in graded.mistakes:
+        mistake = MISTAKES[name]
+        variant = run_on(mistake.layers(), mistake.net_class, graded, case, inputs)
+        for key, value in variant.items():
+            if key in expected and differs(value, expected[key], graded.tolerance):
+                arrays[f"mistake__{name}__{key}"] = value
+    return arrays
+
+
+def content_hash(arrays):
+    """A hash of the arrays themselves (names, dtypes, shapes, bytes), not of the file."""
+    digest = hashlib.sha256()
+    for key in sorted(arrays):
+        value = np.ascontiguousarray(arrays[key])
+        digest.update(f"{key}|{value.dtype.str}|{value.shape}|".encode())
+        digest.update(value.tobytes())
+    return digest.hexdigest()
+
+
+def fixture_path(directory, graded, case):
+    return Path(directory) / case.visibility / f"{case_id(graded, case)}.npz"
+
+
+def write_fixtures(directory=FIXTURES, visibilities=("public", "hidden")):
+    """Regenerate every fixture of those visibilities and the manifest; return the manifest."""
+    manifest = {}
+    for graded in RUBRIC:
+        for case in graded.cases:
+            if case.visibility not in visibilities:
+                continue
+            arrays = build_fixture(graded, case)
+            path = fixture_path(directory, graded, case)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez_compressed(path, **arrays)
+            manifest[case_id(graded, case)] = content_hash(arrays)
+    (Path(directory) / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return manifest
+
+
+def load_fixture(graded, case, directory=FIXTURES):
+    """The case's arrays, after checking them against the manifest."""
+    path = fixture_path(directory, graded, case)
+    if not path.exists():
+        raise FixtureError(f"fixture {path} is missing: run `make fixtures`")
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data.files}
+    manifest = json.loads((Path(directory) / "manifest.json").read_text())
+    if manifest.get(case_id(graded, case)) != content_hash(arrays):
+        raise FixtureError(f"fixture {path} does not match fixtures/manifest.json: it was "
+                           "edited or is stale; run `make fixtures`")
+    return arrays
+
+
+def split_fixture(arrays):
+    """(inputs for the worker, expected outputs, {mistake: {key: output}})."""
+    inputs = json.loads(str(arrays["params"]))
+    inputs.update({k[len("input__"):]: v for k, v in arrays.items() if k.startswith("input__")})
+    expected = {k[len("expected__"):]: v for k, v in arrays.items() if k.startswith("expected__")}
+    mistakes = {}
+    for key, value in arrays.items():
+        if key.startswith("mistake__"):
+            _, name, output = key.split("__", 2)
+            mistakes.setdefault(name, {})[output] = value
+    return inputs, expected, mistakes

@@ -1,0 +1,10 @@
+"""Where things live in the repository (and in an installed Gradescope autograder)."""
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENT = ROOT / "assignment"
+REFERENCE = ROOT / "reference"
+NOTEBOOKS = ROOT / "notebooks"
+
+# The files students edit, relative to the package root; everything else is provided.
+MARKED_FILES = ("layers.py", "classifiers/cnn.py")
