@@ -1,31 +1,151 @@
-"""The command line: `python -m autograder VERB ...`; each verb lives in the module of its name."""
+"""The command line: `python -m autograder VERB ...`; each verb lives in the module of its name.
+
+Exit status: 0 whenever grading finished, whatever the score; 2 when it could not start
+(a bad path, missing fixtures).
+"""
 import argparse
+import json
 import sys
+from dataclasses import fields
+
+from .sandbox import Limits
 
 
-def _stubs(args):
+def add_limits(parser):
+    group = parser.add_argument_group("limits on student code")
+    for field in fields(Limits):
+        flag = "--" + field.name.replace("_", "-")
+        group.add_argument(flag, type=type(field.default), default=field.default,
+                           help=f"default {field.default}")
+
+
+def limits_from(args):
+    return Limits(**{f.name: getattr(args, f.name) for f in fields(Limits)})
+
+
+def limit_args(args):
+    """The limits as command-line words, to hand on to child graders (the uid is per child)."""
+    words = []
+    for field in fields(Limits):
+        if field.name != "uid":
+            words += ["--" + field.name.replace("_", "-"), str(getattr(args, field.name))]
+    return words
+
+
+def grade(args):
+    from .grade import grade_files
+    from .report import write_outputs
+    from .submission import read_submission, student_name
+    files, notes = read_submission(args.submission)
+    result = grade_files(student_name(args.submission), files, notes, limits=limits_from(args))
+    if args.out:
+        write_outputs(result, args.out)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        print(f"{result.student}: {result.score:g} / {result.max_score:g}"
+              + (f" -> {args.out}" if args.out else ""))
+    return 0
+
+
+def grade_all(args):
+    from .grade_all import grade_all as run
+    results = run(args.folder, args.out, args.jobs, limit_args(args), base_uid=args.uid)
+    for result in results:
+        print(f"{result.student:<30} {result.score:6.2f}")
+    print(f"gradebook: {args.out}/gradebook.csv, summary: {args.out}/summary.md")
+    return 0
+
+
+def check(args):
+    from .check import check as check_functions, print_table
+    if args.functions:
+        check_functions(*args.functions)
+    else:
+        print_table()
+    return 0
+
+
+def fixtures(args):
+    from .fixtures import write_fixtures
+    manifest = write_fixtures()
+    print(f"wrote {len(manifest)} fixtures and fixtures/manifest.json")
+    return 0
+
+
+def stubs(args):
     from .stubs import write_stubs
     written = write_stubs()
     print("rewrote " + ", ".join(written) if written else "stubs are up to date")
     return 0
 
 
-def _bench(args):
+def bench(args):
     from .bench import main as bench_main
     return bench_main([])
 
 
+def release(args):
+    from .release import build_release
+    print(f"student bundle: {build_release()}")
+    return 0
+
+
+def gradescope(args):
+    from .gradescope import build_autograder_zip
+    print(f"Gradescope autograder: {build_autograder_zip()}")
+    return 0
+
+
+def notebooks(args):
+    from .notebooks import run_notebooks
+    return run_notebooks()
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
-    verbs.add_parser("stubs", help="derive assignment/ stubs from reference/").set_defaults(run=_stubs)
-    verbs.add_parser("bench", help="time the fast layers against torch and the naive ones").set_defaults(run=_bench)
+
+    one = verbs.add_parser("grade", help="grade one submission (a folder or a .zip)")
+    one.add_argument("submission")
+    one.add_argument("--out", help="folder for results.json and report.md")
+    one.add_argument("--json", action="store_true", help="print the full result as JSON")
+    add_limits(one)
+    one.set_defaults(run=grade)
+
+    many = verbs.add_parser("grade-all", help="grade every submission in a folder")
+    many.add_argument("folder")
+    many.add_argument("--out", required=True, help="folder for the gradebook and reports")
+    many.add_argument("-j", "--jobs", type=int, default=2, help="submissions graded at once")
+    add_limits(many)
+    many.set_defaults(run=grade_all)
+
+    own = verbs.add_parser("check", help="check your own assignment/ on the public cases")
+    own.add_argument("functions", nargs="*", help="only these functions, with details")
+    own.set_defaults(run=check)
+
+    for name, run, text in [
+        ("fixtures", fixtures, "regenerate the fixtures from the reference"),
+        ("stubs", stubs, "derive the assignment/ stubs from reference/"),
+        ("release", release, "build dist/student/ and dist/student.zip"),
+        ("gradescope", gradescope, "build dist/autograder.zip"),
+        ("notebooks", notebooks, "execute every notebook against the reference"),
+        ("bench", bench, "time the fast layers against torch and the naive ones"),
+    ]:
+        verbs.add_parser(name, help=text).set_defaults(run=run)
     return parser
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    from .fixtures import FixtureError
+    from .submission import SubmissionError
+    try:
+        return args.run(args)
+    except (FixtureError, SubmissionError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -253,7 +253,7 @@ RUBRIC = (
             input_dim=(3, 16, 16), num_filters=8, filter_size=5, hidden_dim=50, weight_scale=0.01),
             kind="net_init"),
         Case("initialization, non-square input", HIDDEN, net_init(
-            input_dim=(1, 8, 12), num_filters=6, filter_size=3, hidden_dim=40, num_classes=7,
+            input_dim=(2, 8, 12), num_filters=12, filter_size=3, hidden_dim=40, num_classes=7,
             weight_scale=0.05), kind="net_init"),
         Case("loss and gradients, reg = 0", PUBLIC, net(0.0), weight=1.5),
         Case("loss and gradients, reg = 0.5", HIDDEN, net(0.5), weight=1.5),

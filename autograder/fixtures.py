@@ -5,6 +5,7 @@ Each case gets one .npz (never a pickle) under fixtures/public/ or fixtures/hidd
     params                      the other inputs (parameter dicts, ints), as a JSON string
     expected__KEY               what the reference returns
     mistake__NAME__KEY          what a catalogued mistake returns, where it differs
+    message__NAME               that mistake in plain words (so grading needs no reference)
 A manifest records a hash of every fixture's contents; the grader refuses a fixture whose
 contents no longer match it.
 """
@@ -49,7 +50,7 @@ def make_inputs(graded, case):
         out = run_case("forward", layers, None, graded.forward, inputs)["out"]
         inputs["dout"] = rng.standard_normal(out.shape)
         if case.self_check:
-            for name, value in inputs.items():
+            for name, value in list(inputs.items()):
                 if isinstance(value, np.ndarray) and name != "dout":
                     count = min(PROBES_PER_INPUT, value.size)
                     inputs["probe_d" + name] = rng.choice(value.size, count, replace=False).astype(float)
@@ -83,6 +84,8 @@ def build_fixture(graded, case):
     params = {k: v for k, v in inputs.items() if not isinstance(v, np.ndarray)}
     arrays["params"] = np.array(json.dumps(params, sort_keys=True))
     expected = run_on(layers, ThreeLayerConvNet, graded, case, inputs)
+    # The numerical gradients are the student's own, held against their own backward.
+    expected = {k: v for k, v in expected.items() if not k.startswith("numerical_")}
     arrays.update({"expected__" + k: v for k, v in expected.items()})
     for name in graded.mistakes:
         mistake = MISTAKES[name]
@@ -90,6 +93,7 @@ def build_fixture(graded, case):
         for key, value in variant.items():
             if key in expected and differs(value, expected[key], graded.tolerance):
                 arrays[f"mistake__{name}__{key}"] = value
+                arrays[f"message__{name}"] = np.array(mistake.message)
     return arrays
 
 
@@ -138,7 +142,7 @@ def load_fixture(graded, case, directory=FIXTURES):
 
 
 def split_fixture(arrays):
-    """(inputs for the worker, expected outputs, {mistake: {key: output}})."""
+    """(inputs for the worker, expected outputs, {mistake message: {key: output}})."""
     inputs = json.loads(str(arrays["params"]))
     inputs.update({k[len("input__"):]: v for k, v in arrays.items() if k.startswith("input__")})
     expected = {k[len("expected__"):]: v for k, v in arrays.items() if k.startswith("expected__")}
@@ -146,5 +150,6 @@ def split_fixture(arrays):
     for key, value in arrays.items():
         if key.startswith("mistake__"):
             _, name, output = key.split("__", 2)
-            mistakes.setdefault(name, {})[output] = value
+            message = str(arrays["message__" + name])
+            mistakes.setdefault(message, {})[output] = value
     return inputs, expected, mistakes

@@ -1,0 +1,101 @@
+"""A student's self-check: their own `assignment/` on the public cases, as a clear table.
+
+`python -m autograder check` checks everything; the notebooks call `check("conv_forward_naive")`
+for one function. The code runs in the same sandbox as real grading, so what passes here
+passes there (on these cases).
+"""
+from .cases import PUBLIC, RUBRIC
+from .grade import grade_files
+from .paths import ASSIGNMENT, MARKED_FILES
+
+NOT_IMPLEMENTED = "not implemented yet"
+
+
+def where(function):
+    file = "classifiers/cnn.py" if function == "ThreeLayerConvNet" else "layers.py"
+    return f"assignment/{file}, between the START/END OF YOUR CODE markers of {function}"
+
+
+def status(case):
+    """pass | not implemented yet | fail."""
+    if case.passed:
+        return "pass"
+    nothing = case.checks and all("is None" in c.message for c in case.checks)
+    if nothing or "NoneType" in case.problem or "'NoneType'" in case.traceback:
+        return NOT_IMPLEMENTED
+    return "fail"
+
+
+def own_files():
+    return {rel: (ASSIGNMENT / rel).read_text() for rel in MARKED_FILES}
+
+
+def run_checks(functions=None):
+    return grade_files("your assignment/", own_files(), visibilities=(PUBLIC,), functions=functions)
+
+
+def explain(case):
+    """The lines a student reads about one case."""
+    state = status(case)
+    lines = [f"{state.upper():>20}  {case.name}"]
+    if state == NOT_IMPLEMENTED:
+        forward = next((g.forward for g in RUBRIC if g.function == case.function), None)
+        lines.append(f"{'':>22}fill in {where(case.function)}"
+                     + (f" (it is fed the cache of your {forward})" if forward else ""))
+        return lines
+    if case.problem:
+        lines.append(f"{'':>22}{case.problem}")
+        lines += [f"{'':>22}{t}" for t in case.traceback.splitlines()[-4:]]
+    lines += [f"{'':>22}{'ok' if c.passed else 'x '} {c.message}" for c in case.checks]
+    lines += [f"{'':>22}looks like a known mistake: {m}" for m in case.mistakes]
+    lines += [f"{'':>22}note: {a}" for a in case.advice]
+    return lines
+
+
+def check(*functions):
+    """Check the named functions (all when none is named) and print what was found."""
+    result = run_checks(set(functions) or None)
+    for case in result.cases:
+        print("\n".join(explain(case)))
+    for line in result.integrity:
+        print(f"{'WARNING':>20}  {line}")
+    passed = sum(case.passed for case in result.cases)
+    print(f"\n{passed} of {len(result.cases)} public cases pass.")
+    return result
+
+
+def print_table():
+    result = run_checks()
+    print(f"{'function':<30} {'public cases':>12}  status")
+    for graded in RUBRIC:
+        cases = [c for c in result.cases if c.function == graded.function]
+        states = [status(c) for c in cases]
+        overall = ("pass" if all(s == "pass" for s in states) else
+                   NOT_IMPLEMENTED if all(s == NOT_IMPLEMENTED for s in states) else "fail")
+        print(f"{graded.function:<30} {states.count('pass'):>5} of {len(cases):<4}  {overall}")
+    for line in result.integrity:
+        print(f"WARNING: {line}")
+    print("\nDetails of any case: in a notebook, or here, `python -m autograder check FUNCTION`.")
+    return result
+
+
+class implemented:
+    """In a notebook cell: `with implemented("conv_forward_naive"): ...` runs the cell's code,
+    and if it fails because that function is still a stub (it returned None, so something
+    downstream is None or was never defined), says so plainly instead of a raw traceback.
+    Any other error is a real one and is raised as usual."""
+
+    STUB_SIGNS = ("NoneType", "is not defined", "'W1'", "not subscriptable")
+
+    def __init__(self, *functions):
+        self.functions = functions
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, tb):
+        if error is None or not any(sign in f"{type(error).__name__}: {error}" for sign in self.STUB_SIGNS):
+            return False
+        for function in self.functions:
+            print(f"{function} is {NOT_IMPLEMENTED}: fill it in {where(function)}, then run this cell again.")
+        return True

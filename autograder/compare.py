@@ -1,0 +1,106 @@
+"""Judging one case: the student's outputs against the reference's, in the grader's process.
+
+Every check says what was compared, the error against the tolerance, the shapes, and where
+the worst error sits; a failing output that equals a catalogued mistake's names the mistake.
+"""
+import numpy as np
+
+from .cases import SELF_CHECK_TOL
+from .results import Check
+
+
+def rel_error_map(a, b):
+    return np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))
+
+
+def rel_error(a, b):
+    return float(np.max(rel_error_map(a, b), initial=0.0))
+
+
+def compare_array(key, got, expected, tolerance):
+    if got.shape != expected.shape:
+        return Check(key, False, f"{key} has shape {got.shape}, expected {expected.shape}")
+    if not np.all(np.isfinite(got)):
+        where = np.unravel_index(int(np.argmax(~np.isfinite(got))), got.shape) if got.ndim else ()
+        return Check(key, False, f"{key} contains NaN or inf (first at index {tuple(map(int, where))})")
+    errors = rel_error_map(got, expected)
+    error = float(np.max(errors, initial=0.0))
+    verdict = "<=" if error <= tolerance else ">"
+    message = f"{key}: relative error {error:.2e} {verdict} tolerance {tolerance:.0e}, shape {got.shape}"
+    if error > tolerance and got.ndim:
+        where = np.unravel_index(int(np.argmax(errors)), got.shape)
+        message += (f"; worst at index {tuple(map(int, where))}: got {got[where]:.6g}, "
+                    f"expected {expected[where]:.6g}")
+    elif error > tolerance:
+        message += f"; got {float(got):.6g}, expected {float(expected):.6g}"
+    return Check(key, bool(error <= tolerance), message, error, float(tolerance))
+
+
+def compare_init(key, got, expected, weight_scale):
+    """Initialization is random: compare shapes and statistics, not values."""
+    if got.shape != expected.shape:
+        return Check(key, False, f"{key} has shape {got.shape}, expected {expected.shape}")
+    if key.startswith("b"):
+        ok = not bool(np.any(got))
+        return Check(key, ok, f"{key}: {'all zero' if ok else 'not all zero'}, shape {got.shape}"
+                     + ("" if ok else "; biases start at zero"))
+    # Sample statistics of n Gaussian draws: allow four standard errors, and at least 10%.
+    std, mean, n = float(np.std(got)), float(np.mean(got)), got.size
+    std_tol = weight_scale * max(0.1, 4 / np.sqrt(2 * n))
+    mean_tol = weight_scale * max(0.1, 4 / np.sqrt(n))
+    ok = bool(abs(std - weight_scale) <= std_tol and abs(mean) <= mean_tol)
+    return Check(key, ok, f"{key}: std {std:.3g} (expected {weight_scale:g} +- {std_tol:.2g}), "
+                 f"mean {mean:.2g} (expected 0 +- {mean_tol:.2g}), shape {got.shape}")
+
+
+def check_outputs(kind, got, header, expected, params, tolerance):
+    """One Check per expected output."""
+    none, bad = set(header.get("none", [])), header.get("bad", {})
+    checks = []
+    for key, want in expected.items():
+        if key in none:
+            checks.append(Check(key, False, f"{key} is None: not implemented yet?"))
+        elif key in bad:
+            checks.append(Check(key, False, f"{key} is a {bad[key]}, not an array of numbers"))
+        elif key not in got:
+            checks.append(Check(key, False, f"{key} was not returned"))
+        elif kind == "net_init":
+            scale = params["kwargs"].get("weight_scale", 1e-3)
+            checks.append(compare_init(key, got[key], want, scale))
+        else:
+            checks.append(compare_array(key, got[key], want, tolerance))
+    return checks
+
+
+def recognize_mistakes(checks, got, mistakes, tolerance):
+    """Plain-words names of the catalogued mistakes that the failing outputs reproduce."""
+    failing = [c.output for c in checks if not c.passed and c.output in got]
+    found = []
+    for message, outputs in mistakes.items():
+        for key in failing:
+            if key in outputs and got[key].shape == outputs[key].shape and \
+                    rel_error(got[key], outputs[key]) <= tolerance:
+                found.append(message)
+                break
+    return found
+
+
+def self_check_advice(got, inputs, checks):
+    """Compare each analytic gradient with centred differences of the student's own forward."""
+    advice = []
+    for key in [k for k in got if k.startswith("numerical_")]:
+        grad = key[len("numerical_"):]
+        probe = inputs.get("probe_" + grad)
+        if grad not in got or probe is None or got[grad].size <= int(np.max(probe)):
+            continue
+        analytic = got[grad].ravel()[probe.astype(int)]
+        error = rel_error(analytic, got[key])
+        reference_ok = all(c.passed for c in checks if c.output == grad)
+        if error > SELF_CHECK_TOL:
+            advice.append(f"{grad} does not match a numerical gradient of your own forward "
+                          f"(error {error:.1e} > {SELF_CHECK_TOL:.0e}): the backward pass is wrong")
+        elif not reference_ok:
+            advice.append(f"{grad} matches a numerical gradient of your own forward (error "
+                          f"{error:.1e}), so the backward is consistent: it is your forward pass "
+                          "(or what it caches) that differs from the reference")
+    return advice

@@ -1,0 +1,74 @@
+"""Writing a graded submission: Gradescope's results.json and a Markdown report for humans."""
+import json
+from pathlib import Path
+
+# Hidden cases count from the start, and students see their details once grades are published.
+VISIBILITY = {"public": "visible", "hidden": "after_published"}
+
+
+def case_feedback(case):
+    """Everything a student needs about one case, as plain text."""
+    lines = [f"{'PASS' if case.passed else 'FAIL'}  {case.name}  ({case.score:g}/{case.max_score:g})"]
+    if case.problem:
+        lines.append(f"  {case.problem}")
+    if case.traceback:
+        lines += ["  " + line for line in case.traceback.splitlines()]
+    for check in case.checks:
+        lines.append(f"  [{'ok' if check.passed else 'x'}] {check.message}")
+    for mistake in case.mistakes:
+        lines.append(f"  Looks like a known mistake: {mistake}.")
+    for advice in case.advice:
+        lines.append(f"  Note: {advice}.")
+    if case.printed:
+        lines.append(f"  Your code printed: {case.printed[:300]!r}")
+    return "\n".join(lines)
+
+
+def submission_summary(result):
+    lines = [f"{result.student}: {result.score:g} / {result.max_score:g}"]
+    lines += [f"Note: {note}" for note in result.notes]
+    lines += [f"Integrity: {problem}" for problem in result.integrity]
+    return "\n".join(lines)
+
+
+def gradescope_results(result):
+    """The results.json dict, in Gradescope's schema."""
+    return {
+        "score": result.score,
+        "execution_time": result.execution_time,
+        "output": submission_summary(result),
+        "stdout_visibility": "hidden",
+        "tests": [{
+            "name": case.name,
+            "score": round(case.score, 4),
+            "max_score": round(case.max_score, 4),
+            "status": "passed" if case.passed else "failed",
+            "output": case_feedback(case),
+            "visibility": VISIBILITY[case.visibility],
+        } for case in result.cases],
+    }
+
+
+def markdown_report(result):
+    lines = [f"# {result.student}: {result.score:g} / {result.max_score:g}", ""]
+    if result.notes or result.integrity:
+        lines += ["## Read this first", ""]
+        lines += [f"- {note}" for note in result.notes]
+        lines += [f"- **integrity:** {problem}" for problem in result.integrity]
+        lines.append("")
+    lines += ["| function | score |", "|---|---|"]
+    lines += [f"| `{name}` | {score:g} / {most:g} |" for name, (score, most) in result.by_function().items()]
+    lines += ["", "## Cases", ""]
+    for case in result.cases:
+        lines += ["```", case_feedback(case), "```", ""]
+    lines.append(f"Graded in {result.execution_time:.1f} s.")
+    return "\n".join(lines) + "\n"
+
+
+def write_outputs(result, out_dir):
+    """results.json and report.md in out_dir; returns the folder."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results.json").write_text(json.dumps(gradescope_results(result), indent=1) + "\n")
+    (out_dir / "report.md").write_text(markdown_report(result))
+    return out_dir

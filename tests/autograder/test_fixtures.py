@@ -1,0 +1,76 @@
+"""Fixtures: regenerated from the reference they are what is committed; tampering is refused."""
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.cases import RUBRIC, case_id
+from autograder.fixtures import FIXTURES, FixtureError, load_fixture, write_fixtures
+from autograder.mistakes import MISTAKES
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_regenerated_fixtures_match_the_committed_ones(tmp_path):
+    write_fixtures(tmp_path)
+    committed = json.loads((FIXTURES / "manifest.json").read_text())
+    regenerated = json.loads((tmp_path / "manifest.json").read_text())
+    assert sorted(committed) == sorted(regenerated), "run `make fixtures` and commit"
+    for graded in RUBRIC:
+        for case in graded.cases:
+            ours = load_fixture(graded, case, tmp_path)
+            theirs = load_fixture(graded, case)
+            assert sorted(ours) == sorted(theirs), case_id(graded, case)
+            for key in ours:
+                if ours[key].dtype.kind in "fi":
+                    np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-10, atol=1e-12,
+                                               err_msg=f"{case_id(graded, case)}: {key}")
+                else:
+                    assert ours[key] == theirs[key]
+
+
+def test_fixtures_are_plain_arrays_never_pickles():
+    for path in FIXTURES.rglob("*.npz"):
+        with np.load(path, allow_pickle=False) as data:
+            assert all(data[k].dtype.kind in "fiuU" for k in data.files), path
+
+
+def test_an_edited_fixture_is_refused(tmp_path):
+    write_fixtures(tmp_path, visibilities=("public",))
+    graded = RUBRIC[0]
+    case = graded.cases[0]
+    path = tmp_path / "public" / f"{case_id(graded, case)}.npz"
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["expected__out"] = arrays["expected__out"] + 1.0
+    np.savez(path, **arrays)
+    with pytest.raises(FixtureError, match="does not match"):
+        load_fixture(graded, case, tmp_path)
+
+
+def test_every_catalogued_mistake_is_listed_and_recognizable():
+    listed = {name for graded in RUBRIC for name in graded.mistakes}
+    assert listed == set(MISTAKES) and len(MISTAKES) >= 10
+    stored = set()
+    for path in FIXTURES.rglob("*.npz"):
+        with np.load(path) as data:
+            stored |= {str(data[k]) for k in data.files if k.startswith("message__")}
+    # Each mistake differs from the reference on at least one case, so it can be named.
+    assert stored == {m.message for m in MISTAKES.values()}
+
+
+def test_the_points_add_up_to_one_hundred():
+    assert sum(graded.points for graded in RUBRIC) == 100
+    assert all(graded.cases for graded in RUBRIC)
+    assert all(any(c.visibility == "public" for c in g.cases) for g in RUBRIC)
+
+
+def test_the_example_submissions_are_current():
+    with zipfile.ZipFile(ROOT / "submissions" / "alice_complete.zip") as archive:
+        assert archive.read("hw2/assignment/layers.py").decode() == (ROOT / "reference/layers.py").read_text()
+        assert archive.read("hw2/assignment/classifiers/cnn.py").decode() == \
+            (ROOT / "reference/classifiers/cnn.py").read_text()
+    for rel in ("layers.py", "classifiers/cnn.py"):
+        assert (ROOT / "submissions/bob_stubs" / rel).read_text() == (ROOT / "assignment" / rel).read_text()

@@ -1,0 +1,102 @@
+"""Grading end to end: the reference scores full marks, the stubs zero, mistakes get named."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.cases import RUBRIC
+from autograder.grade import grade_files
+
+ROOT = Path(__file__).resolve().parents[2]
+SUBMISSIONS = ROOT / "submissions"
+
+
+def test_the_reference_scores_full_marks(reference_files):
+    result = grade_files("reference", reference_files)
+    failing = [(c.name, c.problem, [k.message for k in c.checks if not k.passed]) for c in result.cases if not c.passed]
+    assert failing == []
+    assert result.score == result.max_score == 100
+    assert result.integrity == []
+
+
+def test_the_stubs_score_zero_without_crashing(stub_files):
+    result = grade_files("stubs", stub_files)
+    assert result.score == 0 and result.max_score == 100
+    assert len(result.cases) == sum(len(g.cases) for g in RUBRIC)
+    layer_cases = [c for c in result.cases if c.function != "ThreeLayerConvNet"]
+    assert all(c.problem or any("None" in k.message for k in c.checks) for c in layer_cases)
+
+
+def test_every_test_name_begins_with_the_graded_function(reference_files):
+    result = grade_files("reference", reference_files, visibilities=("public",))
+    functions = {g.function for g in RUBRIC}
+    assert all(c.name.split(":")[0] in functions for c in result.cases)
+
+
+def test_a_submission_with_several_mistakes_gets_them_named():
+    from autograder.submission import read_submission
+    files, notes = read_submission(SUBMISSIONS / "carol_mistakes.zip")
+    result = grade_files("carol", files, notes)
+    named = {m for c in result.cases for m in c.mistakes}
+    expected_fragments = ["assigned (=) instead of accumulated", "unbiased one (divided by N - 1)",
+                          "still carries the zero padding", "without first moving the channel axis",
+                          "dgamma and dbeta have shape (C,)", "lacks its factor 0.5"]
+    for fragment in expected_fragments:
+        assert any(fragment in m for m in named), f"not named: {fragment}"
+    assert 0 < result.score < 100
+
+
+def test_a_forward_mistake_is_named(reference_files):
+    layers = reference_files["layers.py"].replace(
+        "out[n, f, i, j] = np.sum(window * w[f]) + b[f]", "out[n, f, i, j] = np.sum(window * w[f])")
+    result = grade_files("nobias", {"layers.py": layers}, functions={"conv_forward_naive"})
+    assert result.score == 0
+    assert all(any("bias b is never added" in m for m in c.mistakes) for c in result.cases)
+
+
+def test_a_backward_that_disagrees_with_its_own_forward_is_told(reference_files):
+    layers = reference_files["layers.py"].replace(
+        "dw[f] += window * dout[n, f, i, j]", "dw[f] += 2 * window * dout[n, f, i, j]")
+    result = grade_files("dw", {"layers.py": layers}, functions={"conv_backward_naive"})
+    case = result.cases[0]
+    assert [c.passed for c in case.checks] == [True, False, True]  # dx, dw, db
+    assert case.score == pytest.approx(case.max_score * 2 / 3)
+    assert any("dw does not match a numerical gradient of your own forward" in a for a in case.advice)
+
+
+def test_cli_writes_gradescope_results_and_exits_zero(tmp_path, reference_folder):
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(reference_folder),
+                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    results = json.loads((out / "results.json").read_text())
+    assert results["score"] == 100 and results["execution_time"] > 0
+    for test in results["tests"]:
+        assert set(test) >= {"name", "score", "max_score", "status", "output", "visibility"}
+        assert test["status"] == "passed" and test["visibility"] in ("visible", "after_published")
+    assert "# student: 100 / 100" in (out / "report.md").read_text()
+
+
+def test_cli_reports_a_missing_submission_clearly(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "nope")],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2 and "neither a folder nor a .zip" in done.stderr
+
+
+@pytest.mark.slow
+def test_grade_all_builds_a_gradebook_for_the_example_submissions(tmp_path):
+    out = tmp_path / "grades"
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(SUBMISSIONS),
+                           "--out", str(out), "-j", "2"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    rows = (out / "gradebook.csv").read_text().splitlines()
+    assert rows[0].startswith("student,total,conv_forward_naive")
+    totals = {r.split(",")[0]: float(r.split(",")[1]) for r in rows[1:]}
+    assert totals["alice_complete"] == 100 and totals["bob_stubs"] == 0
+    assert 0 < totals["carol_mistakes"] < 100
+    summary = (out / "summary.md").read_text()
+    assert "assigned (=) instead of accumulated" in summary
+    assert (out / "summary.png").read_bytes()[:4] == b"\x89PNG"
+    assert json.loads((out / "alice_complete" / "results.json").read_text())["score"] == 100
