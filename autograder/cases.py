@@ -259,3 +259,13 @@ RUBRIC = (
         Case("loss and gradients, reg = 0.5", HIDDEN, net(0.5), weight=1.5),
     )),
 )
+
+
+def selected_cases(visibilities, functions=None):
+    """(graded, case) for the cases of those visibilities, of those functions (all if None)."""
+    for graded in RUBRIC:
+        if functions and graded.function not in functions:
+            continue
+        for case in graded.cases:
+            if case.visibility in visibilities:
+                yield graded, case

@@ -10,23 +10,15 @@ import time
 
 import numpy as np
 
-from .cases import HIDDEN, PUBLIC, RUBRIC
+from .cases import HIDDEN, PUBLIC, selected_cases
 from .compare import check_outputs, recognize_mistakes, self_check_advice
 from .fixtures import FIXTURES, load_fixture, split_fixture
 from .integrity import inspect
 from .results import CaseResult, SubmissionResult
-from .sandbox import Limits, Sandbox, WorkerFailed
+from .limits import Limits
+from .sandbox import Sandbox, WorkerFailed
 
 NET_KINDS = ("net_init", "net_loss")
-
-
-def selected_cases(visibilities, functions=None):
-    for graded in RUBRIC:
-        if functions and graded.function not in functions:
-            continue
-        for case in graded.cases:
-            if case.visibility in visibilities:
-                yield graded, case
 
 
 def source_file(kind):

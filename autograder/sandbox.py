@@ -20,26 +20,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import protocol
+from .limits import Limits
 from .paths import ASSIGNMENT, REFERENCE
 
 HERE = Path(__file__).resolve().parent
 WORKER_FILES = ("worker.py", "harness.py", "protocol.py")
 PR_SET_CHILD_SUBREAPER = 36
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Configurable from the command line; the defaults suit this assignment's cases."""
-    seconds_per_case: float = 10.0
-    seconds_to_import: float = 20.0
-    memory_mb: int = 2048
-    output_kb: int = 256      # what the student's code may print, in all
-    results_mb: int = 64      # what the worker may send back for one case
-    uid: int = 61000          # the unprivileged user, when running as root
 
 
 class WorkerFailed(RuntimeError):

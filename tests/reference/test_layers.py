@@ -106,7 +106,7 @@ def test_max_pool_backward_accumulates_where_windows_overlap():
 
 
 @pytest.mark.parametrize("backward", [L.batchnorm_backward, L.batchnorm_backward_alt])
-@pytest.mark.parametrize("shape", [(4, 5), (2, 3), (10, 1)])
+@pytest.mark.parametrize("shape", [(4, 5), (3, 4), (10, 1)])  # N = 2 saturates: x_hat = +-1
 def test_batchnorm_backward(backward, shape):
     rng = np.random.default_rng(3)
     x = 5 * rng.standard_normal(shape) + 12
@@ -139,7 +139,7 @@ def test_batchnorm_rejects_an_unknown_mode():
         L.batchnorm_forward(np.ones((2, 2)), np.ones(2), np.zeros(2), {"mode": "eval"})
 
 
-@pytest.mark.parametrize("shape", [(4, 5), (3, 2), (1, 6)])
+@pytest.mark.parametrize("shape", [(4, 5), (3, 3), (1, 6)])
 def test_layernorm_backward(shape):
     rng = np.random.default_rng(5)
     x = 4 * rng.standard_normal(shape) - 3
