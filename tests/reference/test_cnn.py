@@ -60,8 +60,8 @@ def test_overfits_fifty_digits():
     small = {"X_train": data["X_train"][:50], "y_train": data["y_train"][:50],
              "X_val": data["X_val"], "y_val": data["y_val"]}
     model = ThreeLayerConvNet(input_dim=(1, 8, 8), num_filters=16, filter_size=3,
-                              hidden_dim=100, weight_scale=1e-2)
-    solver = Solver(model, small, num_epochs=10, batch_size=10, update_rule="adam",
-                    optim_config={"learning_rate": 3e-3}, verbose=False)
+                              hidden_dim=100, weight_scale=0.1)
+    solver = Solver(model, small, num_epochs=15, batch_size=10, update_rule="adam",
+                    optim_config={"learning_rate": 1e-2}, verbose=False)
     solver.train()
     assert solver.train_acc_history[-1] == 1.0
