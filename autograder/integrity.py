@@ -10,12 +10,16 @@ FAST_LAYERS = {"conv_forward_fast", "conv_backward_fast", "max_pool_forward_fast
 BANNED_IMPORTS = {"torch", "scipy", "tensorflow", "jax", "keras", "sklearn", "cupy", "numba"}
 
 
-def called_names(node):
+def used_names(node):
+    """Every name a function mentions: variables, attributes, and what it imports."""
     for child in ast.walk(node):
         if isinstance(child, ast.Name):
             yield child.id
         elif isinstance(child, ast.Attribute):
             yield child.attr
+        elif isinstance(child, ast.ImportFrom):
+            yield from (child.module or "").split(".")
+            yield from (alias.name for alias in child.names)
 
 
 def static_flags(text, rel):
@@ -33,7 +37,7 @@ def static_flags(text, rel):
                     flags.append(f"{rel}, line {node.lineno}: imports {module}; graded code must "
                                  "use numpy only")
         if isinstance(node, ast.FunctionDef) and node.name.endswith("_naive"):
-            used = sorted(FAST_LAYERS & set(called_names(node)))
+            used = sorted(FAST_LAYERS & set(used_names(node)))
             if used:
                 flags.append(f"{rel}, line {node.lineno}: {node.name} uses {', '.join(used)}; "
                              "the naive layers must be your own loops")
