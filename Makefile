@@ -16,7 +16,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check .
 	touch $@
 
+# torch, when it installs, is an extra oracle for the fast layers and optimizers; the tests
+# that need it skip without it.
 test: $(STAMP)
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0 || true
 	$(PYTEST)
 
 grade: $(STAMP)

@@ -31,6 +31,8 @@ def preload():
     import numpy, numpy.lib.stride_tricks, numpy.linalg, numpy.random  # noqa: F401,E401
     import protocol
     # One round trip loads whatever np.savez / np.load import lazily (zipfile, codecs, ...).
+    # The provided modules are ours: import them (and what they import) now.
+    import submission.fast_layers, submission.gradient_check  # noqa: F401,E401
     import io
     buffer = io.BytesIO()
     numpy.savez(buffer, warm=numpy.zeros(1))
