@@ -57,10 +57,10 @@ def read_zip(path, notes):
             raise SubmissionError(f"{path} holds {len(members)} files (more than {MAX_MEMBERS})")
         candidates = []
         for info in members:
-            if info.is_dir() or ignored(info.filename):
-                continue
-            if unsafe(info.filename):
+            if unsafe(info.filename):  # before anything else: '..' also looks like a hidden name
                 notes.append(f"skipped unsafe path in the zip: {info.filename!r}")
+                continue
+            if info.is_dir() or ignored(info.filename):
                 continue
             if PurePosixPath(info.filename).name in WANTED:
                 candidates.append((info.filename, info))

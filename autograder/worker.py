@@ -25,9 +25,17 @@ def private_channels():
     return inbox, outbox
 
 
+STDLIB = ("abc bisect collections contextlib copy datetime decimal enum fractions functools glob "
+          "heapq itertools math numbers operator pprint random re statistics string textwrap "
+          "time typing warnings").split()
+
+
 def preload():
-    """Modules student code may need, imported while the interpreter's files are readable."""
-    import collections, copy, functools, itertools, math, time, typing, warnings  # noqa: F401,E401
+    """Modules student code may need, imported while the interpreter's files are readable
+    (once we are another user, an interpreter installed under /root no longer is)."""
+    import importlib
+    for name in STDLIB:
+        importlib.import_module(name)
     import numpy, numpy.lib.stride_tricks, numpy.linalg, numpy.random  # noqa: F401,E401
     import protocol
     # One round trip loads whatever np.savez / np.load import lazily (zipfile, codecs, ...).
@@ -68,7 +76,7 @@ def import_submission():
     try:
         net = importlib.import_module("submission.classifiers.cnn").ThreeLayerConvNet
     except BaseException as error:
-        errors["cnn.py"] = student_traceback(error)
+        errors["classifiers/cnn.py"] = student_traceback(error)
     return layers, net, errors
 
 
