@@ -103,6 +103,11 @@ def gradescope(args):
     return 0
 
 
+def submit(args):
+    from .submit import build_submission
+    return build_submission()
+
+
 def notebooks(args):
     from .notebooks import run_notebooks
     return run_notebooks()
@@ -138,6 +143,7 @@ def build_parser():
         ("gradescope", gradescope, "build dist/autograder.zip"),
         ("notebooks", notebooks, "execute every notebook against the reference"),
         ("bench", bench, "time the fast layers against torch and the naive ones"),
+        ("submit", submit, "pack your layers.py, cnn.py and notebooks into submission.zip"),
     ]:
         verbs.add_parser(name, help=text).set_defaults(run=run)
     return parser
@@ -154,6 +160,12 @@ def main(argv=None):
         return args.run(args)
     except (FixtureError, SubmissionError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as error:
+        if not (error.name or "").startswith(("autograder.", "reference")):
+            raise
+        print(f"error: `{args.verb}` is an instructor's command, not part of the student bundle",
+              file=sys.stderr)
         return 2
 
 

@@ -3,7 +3,7 @@ naive layers that call the provided fast ones, and imports of other frameworks."
 import ast
 
 from .markers import integrity_problems
-from .paths import ASSIGNMENT
+from .paths import PRISTINE
 
 FAST_LAYERS = {"conv_forward_fast", "conv_backward_fast", "max_pool_forward_fast",
                "max_pool_backward_fast", "fast_layers"}
@@ -48,6 +48,6 @@ def inspect(files):
     """Integrity problems of the submitted files, as readable lines."""
     problems = []
     for rel, text in files.items():
-        problems += integrity_problems(text, (ASSIGNMENT / rel).read_text(), rel)
+        problems += integrity_problems(text, (PRISTINE / rel).read_text(), rel)
         problems += static_flags(text, rel)
     return problems
