@@ -15,8 +15,9 @@ from pathlib import Path
 from .paths import ROOT
 
 DIST = ROOT / "dist"
-# Instructor tooling that grading never runs (mistakes.py and bench.py import the reference).
-NOT_SHIPPED = {"mistakes.py", "bench.py", "release.py", "gradescope.py", "notebooks.py"}
+# Instructor tooling that grading never runs (mistakes.py and the benches import the reference).
+NOT_SHIPPED = {"mistakes.py", "bench_layers.py", "bench_grading.py", "release.py", "gradescope.py",
+               "notebooks.py", "stubs.py", "submit.py", "student_files"}
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this; off Gradescope set AUTOGRADER_ROOT (and PYTHON) to try it.
@@ -46,7 +47,7 @@ def grader_sources():
     files = []
     for path in sorted((ROOT / "autograder").rglob("*")):
         rel = path.relative_to(ROOT)
-        if path.is_file() and "__pycache__" not in rel.parts and path.name not in NOT_SHIPPED:
+        if path.is_file() and not {"__pycache__", *NOT_SHIPPED} & {*rel.parts}:
             files.append((path, rel.as_posix()))
     for path in sorted((ROOT / "assignment").rglob("*.py")):
         if "__pycache__" not in path.parts:
