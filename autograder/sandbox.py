@@ -152,8 +152,9 @@ class Sandbox:
     def _why_it_failed(self, error, timeout):
         if str(error) == "timed out":
             return f"your code did not finish within {timeout:g} s (an infinite loop?)"
-        code = self.process.poll()
-        if code is None:
+        try:  # a closed channel means it is exiting: give it a moment to finish
+            code = self.process.wait(timeout=2 if "closed" in str(error) else 0)
+        except subprocess.TimeoutExpired:
             return f"the worker sent a malformed reply ({error})"
         if code < 0:
             name = signal.Signals(-code).name
