@@ -12,10 +12,19 @@ def rel_error(x, y):
     return np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
-def _checked(value, what):
-    if value is None:
-        raise TypeError(f"{what} returned None: is the function still a stub?")
-    return value
+def centred(f, x, ix, h):
+    """(f at x[ix] + h, f at x[ix] - h), with x[ix] restored afterwards."""
+    old = x[ix]
+    x[ix] = old + h
+    plus = f(x)
+    plus = None if plus is None else np.array(plus, copy=True)  # f may return a view of x
+    x[ix] = old - h
+    minus = f(x)
+    minus = None if minus is None else np.array(minus, copy=True)
+    x[ix] = old
+    if plus is None or minus is None:
+        raise TypeError("f returned None: is the function still a stub?")
+    return plus, minus
 
 
 def eval_numerical_gradient(f, x, verbose=True, h=0.00001):
@@ -32,12 +41,7 @@ def eval_numerical_gradient(f, x, verbose=True, h=0.00001):
     it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     while not it.finished:
         ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        fxph = _checked(f(x), "f")
-        x[ix] = old - h
-        fxmh = _checked(f(x), "f")
-        x[ix] = old
+        fxph, fxmh = centred(f, x, ix, h)
         grad[ix] = (fxph - fxmh) / (2 * h)
         if verbose:
             print(ix, grad[ix])
@@ -59,12 +63,7 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
     it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     while not it.finished:
         ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        pos = np.array(_checked(f(x), "f"), copy=True)
-        x[ix] = old - h
-        neg = np.array(_checked(f(x), "f"), copy=True)
-        x[ix] = old
+        pos, neg = centred(f, x, ix, h)
         if pos.shape != np.shape(df):
             raise ValueError(f"f returned shape {pos.shape}, but df has shape {np.shape(df)}")
         grad[ix] = np.sum((pos - neg) * df) / (2 * h)
@@ -76,12 +75,7 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5):
     """Compare the analytic gradient with centred differences at a few random entries."""
     for _ in range(num_checks):
         ix = tuple(randrange(m) for m in x.shape)
-        old = x[ix]
-        x[ix] = old + h
-        fxph = _checked(f(x), "f")
-        x[ix] = old - h
-        fxmh = _checked(f(x), "f")
-        x[ix] = old
+        fxph, fxmh = centred(f, x, ix, h)
         grad_numerical = (fxph - fxmh) / (2 * h)
         grad_analytic = analytic_grad[ix]
         rel = abs(grad_numerical - grad_analytic) / (abs(grad_numerical) + abs(grad_analytic) + 1e-12)
