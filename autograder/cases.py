@@ -146,6 +146,7 @@ def net_init(**kwargs):
 
 
 BIG = {"scale": 100.0, "shift": 50.0}  # x * 100 + 50: large magnitudes
+FAR = {"shift": 1e6}  # x + 1e6: E[x^2] - E[x]^2 loses every digit of a unit variance here
 
 
 # -- the rubric ----------------------------------------------------------------------------------
@@ -188,12 +189,13 @@ RUBRIC = (
     )),
     Graded("batchnorm_forward", 10, "forward", mistakes=(
         "bn_unbiased_variance", "bn_momentum_reversed", "bn_eps_outside_sqrt",
-        "bn_test_uses_batch_statistics"), cases=(
+        "bn_test_uses_batch_statistics", "bn_unstable_variance"), cases=(
         Case("train mode", PUBLIC, bn((20, 5), momentum=0.9)),
         Case("train mode, momentum 0.6, non-zero running averages", HIDDEN,
              dict(bn((8, 3), momentum=0.6), **{"bn_param.running_mean": randn(3),
                                                "bn_param.running_var": randn(3, shift=2.0)})),
         Case("train mode, large inputs (x * 100 + 50)", HIDDEN, bn((30, 4), **BIG)),
+        Case("train mode, inputs far from zero (x + 1e6)", HIDDEN, bn((16, 3), **FAR)),
         Case("test mode after 3 train steps", PUBLIC, bn_steps((10, 4), 3, 0.9), kind="bn_steps"),
         Case("test mode after 6 train steps, momentum 0.7", HIDDEN, bn_steps((16, 3), 6, 0.7),
              kind="bn_steps"),
@@ -239,6 +241,7 @@ RUBRIC = (
         Case("G = 1 (layer norm)", HIDDEN, gn((2, 4, 3, 3), 1)),
         Case("G = C (instance norm)", HIDDEN, gn((2, 4, 3, 3), 4)),
         Case("G = 3, large inputs (x * 100 + 50)", HIDDEN, gn((3, 6, 2, 3), 3, **BIG)),
+        Case("G = 2, inputs far from zero (x + 1e6)", HIDDEN, gn((2, 4, 3, 3), 2, **FAR)),
     )),
     Graded("spatial_groupnorm_backward", 5, "backward",
            forward="spatial_groupnorm_forward", tolerance=GRADIENT_TOL, mistakes=(

@@ -78,7 +78,7 @@ def pool_backward_spreading(dout, cache):
 # -- batch, layer and group normalization --------------------------------------------------------
 
 def batchnorm_variant(ddof=0, momentum_reversed=False, eps_outside_sqrt=False,
-                      test_uses_batch=False):
+                      test_uses_batch=False, unstable=False):
     def forward(x, gamma, beta, bn_param):
         eps, m = bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
         D = x.shape[1]
@@ -88,6 +88,8 @@ def batchnorm_variant(ddof=0, momentum_reversed=False, eps_outside_sqrt=False,
             mean, var = running_mean, running_var
         else:
             mean, var = x.mean(axis=0), x.var(axis=0, ddof=ddof)
+            if unstable:
+                var = (x ** 2).mean(axis=0) - mean ** 2
         if bn_param["mode"] == "train":
             keep, new = (1 - m, m) if momentum_reversed else (m, 1 - m)
             bn_param["running_mean"] = keep * running_mean + new * mean
@@ -208,6 +210,10 @@ MISTAKES = {
         "test mode normalizes with the batch's own mean and variance: it must use "
         "running_mean and running_var",
         {"batchnorm_forward": batchnorm_variant(test_uses_batch=True)}),
+    "bn_unstable_variance": Mistake(
+        "the variance is computed as mean(x**2) - mean(x)**2, which loses its digits when the "
+        "mean is large next to the spread: use np.var, or the mean of (x - mean)**2",
+        {"batchnorm_forward": batchnorm_variant(unstable=True)}),
     "bn_backward_ignores_statistics": Mistake(
         "dx ignores that the mean and the variance depend on x too: only dout * gamma / std "
         "is there",
