@@ -16,7 +16,7 @@ from .paths import ROOT
 
 DIST = ROOT / "dist"
 # Instructor tooling that grading never runs (mistakes.py and the benches import the reference).
-NOT_SHIPPED = {"mistakes.py", "bench_layers.py", "bench_grading.py", "release.py", "gradescope.py",
+NOT_SHIPPED = {"mistakes.py", "bench.py", "bench_grading.py", "release.py", "gradescope.py",
                "notebooks.py", "stubs.py", "submit.py", "student_files"}
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash

@@ -1,89 +1,153 @@
-"""The fast layers against the reference naive layers, and against torch when it is installed."""
+"""The fast layers against the reference naive layers (and against torch, when it is installed).
+
+Shapes are small: the naive layers are loops in Python.
+"""
 import numpy as np
 import pytest
 
+from assignment import fast_layers
 from assignment.fast_layers import (conv_backward_fast, conv_forward_fast, max_pool_backward_fast,
                                     max_pool_forward_fast)
-from assignment.gradient_check import rel_error
 from reference.layers import (conv_backward_naive, conv_forward_naive, max_pool_backward_naive,
                               max_pool_forward_naive)
 
+
+def rel_error(a, b):
+    return np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)))
+
+
 CONV_CASES = [  # (x shape, w shape, stride, pad)
+    ((2, 3, 7, 7), (4, 3, 3, 3), 1, 1),
     ((2, 3, 7, 7), (4, 3, 3, 3), 2, 1),
     ((2, 3, 5, 5), (2, 3, 3, 3), 1, 0),
-    ((1, 2, 6, 9), (3, 2, 2, 4), 2, 2),   # N = 1, non-square input and filter
-    ((3, 1, 5, 4), (2, 1, 3, 2), 3, 1),   # C = 1, stride 3
-    ((2, 2, 8, 8), (3, 2, 3, 3), 2, 0),   # (H - HH) not divisible by the stride: floor
+    ((3, 2, 8, 8), (3, 2, 3, 3), 3, 2),    # stride 3, pad 2
+    ((1, 2, 6, 9), (3, 2, 2, 4), 2, 2),    # N = 1, non-square input and filters
+    ((3, 1, 5, 4), (2, 1, 3, 2), 3, 1),    # C = 1
+    ((2, 2, 8, 8), (3, 2, 3, 3), 2, 0),    # (H - HH) not a multiple of the stride: floor
+    ((2, 2, 9, 7), (2, 2, 4, 3), 2, 1),    # floor on both axes, differently
+    ((2, 3, 5, 5), (2, 3, 1, 1), 2, 2),    # 1x1 filters whose taps land in the padding
+    ((1, 1, 4, 4), (1, 1, 2, 2), 1, 3),    # padding wider than the filter
+    # Output rows shorter than 8 with a batch of 8 or more: the columns run batch-last.
+    ((8, 2, 7, 7), (3, 2, 3, 3), 2, 1),
+    ((9, 3, 6, 5), (2, 3, 3, 2), 1, 0),
 ]
 POOL_CASES = [  # (x shape, pool height, pool width, stride)
-    ((2, 3, 8, 8), 2, 2, 2),
-    ((2, 2, 7, 7), 3, 3, 2),   # overlapping
-    ((1, 3, 5, 5), 2, 2, 1),   # overlapping, stride 1
-    ((1, 1, 6, 8), 3, 2, 3),   # non-square, windows that skip columns
-    ((2, 2, 5, 7), 2, 2, 2),   # a row and a column left out
+    ((2, 3, 8, 8), 2, 2, 2),      # windows that tile x
+    ((2, 2, 7, 7), 3, 3, 2),      # overlapping
+    ((1, 3, 5, 5), 2, 2, 1),      # overlapping, stride 1
+    ((2, 2, 9, 7), 3, 2, 1),      # overlapping, non-square window
+    ((1, 1, 6, 8), 3, 2, 3),      # non-square, windows that skip a column
+    ((2, 2, 5, 7), 2, 2, 2),      # a row and a column no window reaches
+    ((2, 2, 9, 9), 2, 2, 3),      # gaps between windows
+    ((1, 1, 6, 10), 3, 5, 3),     # tiling down, overlapping across
 ]
+
+
+def conv_data(x_shape, w_shape, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(x_shape), rng.standard_normal(w_shape),
+            rng.standard_normal(w_shape[0]))
 
 
 @pytest.mark.parametrize("x_shape,w_shape,stride,pad", CONV_CASES)
 def test_conv_fast_equals_naive(x_shape, w_shape, stride, pad):
-    rng = np.random.default_rng(0)
-    x, w, b = rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
+    x, w, b = conv_data(x_shape, w_shape)
     param = {"stride": stride, "pad": pad}
     out_naive, cache_naive = conv_forward_naive(x, w, b, param)
     out_fast, cache_fast = conv_forward_fast(x, w, b, param)
-    assert out_fast.shape == out_naive.shape and rel_error(out_fast, out_naive) < 1e-9
-    dout = rng.standard_normal(out_naive.shape)
-    for fast, naive in zip(conv_backward_fast(dout, cache_fast), conv_backward_naive(dout, cache_naive)):
-        assert fast.shape == naive.shape and rel_error(fast, naive) < 1e-9
+    assert out_fast.shape == out_naive.shape
+    assert rel_error(out_fast, out_naive) < 1e-9
+    dout = np.random.default_rng(1).standard_normal(out_naive.shape)
+    names = ("dx", "dw", "db")
+    for name, fast, naive in zip(names, conv_backward_fast(dout, cache_fast),
+                                 conv_backward_naive(dout, cache_naive)):
+        assert fast.shape == naive.shape, name
+        assert rel_error(fast, naive) < 1e-9, name
+
+
+def test_conv_leaves_its_inputs_alone():
+    x, w, b = conv_data((2, 3, 6, 6), (4, 3, 3, 3))
+    copies = [a.copy() for a in (x, w, b)]
+    out, cache = conv_forward_fast(x, w, b, {"stride": 1, "pad": 1})
+    dout = np.ones_like(out)
+    conv_backward_fast(dout, cache)
+    assert all(np.array_equal(a, c) for a, c in zip((x, w, b), copies))
+    assert np.array_equal(dout, np.ones_like(out))
+
+
+def pool_input(x_shape, ties, seed=2):
+    rng = np.random.default_rng(seed)
+    # Values from {0, 1, 2} repeat the maximum in most windows: the gradient must go to the
+    # first one in row-major order, as np.argmax picks in the naive layer.
+    return rng.integers(0, 3, size=x_shape).astype(float) if ties else rng.standard_normal(x_shape)
 
 
 @pytest.mark.parametrize("x_shape,ph,pw,stride", POOL_CASES)
-@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("ties", [False, True], ids=["distinct", "ties"])
 def test_pool_fast_equals_naive(x_shape, ph, pw, stride, ties):
-    rng = np.random.default_rng(1)
-    # Small integers tie often: the gradient must go to the first maximum, as in the naive.
-    x = rng.integers(0, 3, size=x_shape).astype(float) if ties else rng.standard_normal(x_shape)
+    x = pool_input(x_shape, ties)
     param = {"pool_height": ph, "pool_width": pw, "stride": stride}
     out_naive, cache_naive = max_pool_forward_naive(x, param)
     out_fast, cache_fast = max_pool_forward_fast(x, param)
+    assert out_fast.shape == out_naive.shape
     assert np.array_equal(out_fast, out_naive)
-    dout = rng.standard_normal(out_naive.shape)
-    dx_fast, dx_naive = max_pool_backward_fast(dout, cache_fast), max_pool_backward_naive(dout, cache_naive)
-    assert dx_fast.shape == x.shape and rel_error(dx_fast, dx_naive) < 1e-12
+    # Integer-valued gradients add up exactly whatever the order of the additions, so even
+    # overlapping windows must agree with the naive layer to the last bit.
+    dout = np.random.default_rng(3).integers(-9, 10, size=out_naive.shape).astype(float)
+    dx_fast = max_pool_backward_fast(dout, cache_fast)
+    assert dx_fast.shape == x.shape
+    assert np.array_equal(dx_fast, max_pool_backward_naive(dout, cache_naive))
+
+
+@pytest.mark.parametrize("x_shape,ph,pw,stride", POOL_CASES)
+def test_pool_fast_backward_equals_naive_on_real_gradients(x_shape, ph, pw, stride):
+    x = pool_input(x_shape, ties=True)
+    param = {"pool_height": ph, "pool_width": pw, "stride": stride}
+    dout = np.random.default_rng(4).standard_normal(max_pool_forward_naive(x, param)[0].shape)
+    dx_fast = max_pool_backward_fast(dout, max_pool_forward_fast(x, param)[1])
+    dx_naive = max_pool_backward_naive(dout, max_pool_forward_naive(x, param)[1])
+    assert rel_error(dx_fast, dx_naive) < 1e-12
+
+
+def test_pool_split_between_threads_equals_naive(monkeypatch):
+    # Big batches are split between threads; force a split of 5 samples into 3 parts here.
+    monkeypatch.setattr(fast_layers, "THREADS", 3)
+    monkeypatch.setattr(fast_layers, "MIN_PARALLEL", 0)
+    x = pool_input((5, 2, 9, 9), ties=True)
+    for ph, pw, stride in ((2, 2, 2), (3, 3, 2), (2, 2, 1)):
+        param = {"pool_height": ph, "pool_width": pw, "stride": stride}
+        out_naive, cache_naive = max_pool_forward_naive(x, param)
+        out_fast, cache_fast = max_pool_forward_fast(x, param)
+        assert np.array_equal(out_fast, out_naive)
+        dout = np.random.default_rng(5).integers(-9, 10, size=out_naive.shape).astype(float)
+        assert np.array_equal(max_pool_backward_fast(dout, cache_fast),
+                              max_pool_backward_naive(dout, cache_naive))
 
 
 def test_float32_stays_float32():
-    x = np.random.randn(2, 3, 6, 6).astype(np.float32)
-    w, b = np.random.randn(4, 3, 3, 3).astype(np.float32), np.zeros(4, np.float32)
+    x, w, b = (a.astype(np.float32) for a in conv_data((2, 3, 6, 6), (4, 3, 3, 3)))
     out, cache = conv_forward_fast(x, w, b, {"stride": 1, "pad": 1})
     assert out.dtype == np.float32
-    assert all(g.dtype == np.float32 for g in conv_backward_fast(np.ones_like(out), cache))
+    dx, dw, db = conv_backward_fast(np.ones_like(out), cache)
+    assert (dx.dtype, dw.dtype, db.dtype) == (np.float32,) * 3
+    out64, _ = conv_forward_naive(*(a.astype(np.float64) for a in (x, w, b)),
+                                  {"stride": 1, "pad": 1})
+    assert rel_error(out, out64) < 1e-4
     pooled, cache = max_pool_forward_fast(x, {"pool_height": 2, "pool_width": 2, "stride": 2})
     assert pooled.dtype == np.float32
     assert max_pool_backward_fast(np.ones_like(pooled), cache).dtype == np.float32
 
 
-def test_big_batches_split_across_threads_agree_with_naive():
-    rng = np.random.default_rng(2)
-    x = rng.standard_normal((9, 5, 6, 6))
-    param = {"pool_height": 3, "pool_width": 3, "stride": 1}
-    out, cache = max_pool_forward_fast(x, param)
-    dout = rng.standard_normal(out.shape)
-    assert rel_error(max_pool_backward_fast(dout, cache),
-                     max_pool_backward_naive(dout, max_pool_forward_naive(x, param)[1])) < 1e-12
-
-
-@pytest.mark.parametrize("x_shape,w_shape,stride,pad", CONV_CASES[:3])
+@pytest.mark.parametrize("x_shape,w_shape,stride,pad", CONV_CASES[:5])
 def test_conv_fast_equals_torch(x_shape, w_shape, stride, pad):
     torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(3)
-    x, w, b = rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
+    x, w, b = conv_data(x_shape, w_shape, seed=6)
     out, cache = conv_forward_fast(x, w, b, {"stride": stride, "pad": pad})
     tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
     tout = torch.nn.functional.conv2d(tx, tw, tb, stride=stride, padding=pad)
-    dout = rng.standard_normal(out.shape)
-    tout.backward(torch.tensor(dout))
     assert rel_error(out, tout.detach().numpy()) < 1e-9
+    dout = np.random.default_rng(7).standard_normal(out.shape)
+    tout.backward(torch.tensor(dout))
     for ours, theirs in zip(conv_backward_fast(dout, cache), (tx.grad, tw.grad, tb.grad)):
         assert rel_error(ours, theirs.numpy()) < 1e-9
 
@@ -91,12 +155,11 @@ def test_conv_fast_equals_torch(x_shape, w_shape, stride, pad):
 @pytest.mark.parametrize("x_shape,ph,pw,stride", POOL_CASES)
 def test_pool_fast_equals_torch(x_shape, ph, pw, stride):
     torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(4)
-    x = rng.standard_normal(x_shape)
+    x = pool_input(x_shape, ties=False)  # torch picks among ties its own way: no ties here
     out, cache = max_pool_forward_fast(x, {"pool_height": ph, "pool_width": pw, "stride": stride})
     tx = torch.tensor(x, requires_grad=True)
     tout = torch.nn.functional.max_pool2d(tx, (ph, pw), stride=stride)
-    dout = rng.standard_normal(out.shape)
-    tout.backward(torch.tensor(dout))
     assert np.array_equal(out, tout.detach().numpy())
+    dout = np.random.default_rng(8).standard_normal(out.shape)
+    tout.backward(torch.tensor(dout))
     assert rel_error(max_pool_backward_fast(dout, cache), tx.grad.numpy()) < 1e-12
