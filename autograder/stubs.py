@@ -15,16 +15,17 @@ def derived_stubs():
     }
 
 
-def stale_stubs():
+def stale_stubs(stubs=None):
     """Relative paths of the committed stubs that differ from what derivation gives."""
-    return [rel for rel, text in derived_stubs().items()
+    stubs = derived_stubs() if stubs is None else stubs
+    return [rel for rel, text in stubs.items()
             if not (ASSIGNMENT / rel).exists() or (ASSIGNMENT / rel).read_text() != text]
 
 
 def write_stubs():
     """Rewrite the stale stubs; return their relative paths."""
-    stale = stale_stubs()
     stubs = derived_stubs()
+    stale = stale_stubs(stubs)
     for rel in stale:
         (ASSIGNMENT / rel).write_text(stubs[rel])
     return stale
