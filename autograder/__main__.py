@@ -9,7 +9,7 @@ import os
 import sys
 from dataclasses import fields
 
-from .limits import Limits
+from .sandbox.limits import Limits
 
 
 def add_limits(parser):
@@ -38,9 +38,9 @@ SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM
 
 
 def grade(args):
-    from .grade import grade_files
-    from .report import write_outputs
-    from .submission import read_submission, student_name
+    from .grading.grade import grade_files
+    from .grading.report import write_outputs
+    from .grading.submission import read_submission, student_name
     files, notes = read_submission(args.submission)
     result = grade_files(student_name(args.submission), files, notes, limits=limits_from(args))
     if args.out:
@@ -54,7 +54,7 @@ def grade(args):
 
 
 def grade_all(args):
-    from .grade_all import grade_all as run
+    from .course.grade_all import grade_all as run
     results = run(args.folder, args.out, args.jobs, limit_args(args), base_uid=args.uid)
     for result in results:
         print(f"{result.student:<30} {result.score:6.2f}")
@@ -63,7 +63,7 @@ def grade_all(args):
 
 
 def check(args):
-    from .check import check as check_functions, print_table
+    from .student.check import check as check_functions, print_table
     if args.functions:
         check_functions(*args.functions)
     else:
@@ -72,44 +72,44 @@ def check(args):
 
 
 def fixtures(args):
-    from .fixtures import write_fixtures
+    from .rubric.fixtures import write_fixtures
     manifest = write_fixtures()
     print(f"wrote {len(manifest)} fixtures and fixtures/manifest.json")
     return 0
 
 
 def stubs(args):
-    from .stubs import write_stubs
+    from .kit.stubs import write_stubs
     written = write_stubs()
     print("rewrote " + ", ".join(written) if written else "stubs are up to date")
     return 0
 
 
 def bench(args):
-    from . import bench, bench_grading
+    from .kit import bench, bench_grading
     bench.main([])
     return bench_grading.main()
 
 
 def release(args):
-    from .release import build_release
+    from .kit.release import build_release
     print(f"student bundle: {build_release()}")
     return 0
 
 
 def gradescope(args):
-    from .gradescope import build_autograder_zip
+    from .kit.gradescope import build_autograder_zip
     print(f"Gradescope autograder: {build_autograder_zip()}")
     return 0
 
 
 def submit(args):
-    from .submit import build_submission
+    from .student.submit import build_submission
     return build_submission()
 
 
 def notebooks(args):
-    from .notebooks import run_notebooks
+    from .kit.notebooks import run_notebooks
     return run_notebooks()
 
 
@@ -154,8 +154,8 @@ def main(argv=None):
     if args.verb in ("grade", "grade-all", "check"):
         for name, value in SINGLE_THREADED.items():
             os.environ.setdefault(name, value)  # before numpy is first imported
-    from .fixtures import FixtureError
-    from .submission import SubmissionError
+    from .rubric.fixtures import FixtureError
+    from .grading.submission import SubmissionError
     try:
         return args.run(args)
     except (FixtureError, SubmissionError, FileNotFoundError) as error:

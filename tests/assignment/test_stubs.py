@@ -3,7 +3,7 @@ import numpy as np
 
 from assignment import layers as stub
 from assignment.classifiers.cnn import ThreeLayerConvNet
-from autograder.stubs import stale_stubs
+from autograder.kit.stubs import stale_stubs
 
 
 def test_committed_stubs_are_derived_from_the_reference():

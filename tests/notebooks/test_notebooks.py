@@ -2,7 +2,7 @@
 import nbformat
 import pytest
 
-from autograder.notebooks import execute_all, notebook_paths, run_notebooks, BUILD
+from autograder.kit.notebooks import execute_all, notebook_paths, run_notebooks, BUILD
 
 EXPECTED = ["1_convolution.ipynb", "2_max_pooling.ipynb", "3_fast_layers_and_convnet.ipynb",
             "4_spatial_batchnorm.ipynb", "5_spatial_groupnorm.ipynb"]

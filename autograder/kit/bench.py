@@ -1,7 +1,7 @@
 """How fast the fast layers are: ours (assignment/fast_layers.py, pure numpy) against
 PyTorch's CPU kernels and against the reference naive layers, in one table from one run.
 
-    python -m autograder.bench [--repeats 20] [--naive-repeats 1] [--no-naive]
+    python -m autograder.kit.bench [--repeats 20] [--naive-repeats 1] [--no-naive]
 
 Every time is one forward + backward pass, float64, on a CS231n shape. Torch runs
 conv2d / max_pool2d and autograd's backward with as many threads as numpy's BLAS uses, and
@@ -219,7 +219,7 @@ def print_table(rows, repeats, naive_repeats):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder.bench",
+    parser = argparse.ArgumentParser(prog="python -m autograder.kit.bench",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=20,
                         help="calls of ours and of torch per shape; the best counts (default 20)")

@@ -10,14 +10,19 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-from .paths import ASSIGNMENT, MARKED_FILES, NOTEBOOKS, ROOT
+from ..paths import ASSIGNMENT, AUTOGRADER, FIXTURES, MARKED_FILES, NOTEBOOKS, ROOT
 
 DIST = ROOT / "dist"
 HERE = Path(__file__).resolve().parent
-# What the self-check and `make submit` need, and no more.
-SHIPPED_MODULES = ("__init__", "__main__", "cases", "check", "compare", "fixtures", "grade",
-                   "harness", "integrity", "limits", "markers", "paths", "protocol", "report",
-                   "results", "sandbox", "submission", "submit", "worker")
+# What the self-check and `make submit` need, and no more (paths inside autograder/).
+SHIPPED_MODULES = ("__init__.py", "__main__.py", "paths.py",
+                   "rubric/__init__.py", "rubric/cases.py", "rubric/fixtures.py",
+                   "sandbox/__init__.py", "sandbox/sandbox.py", "sandbox/worker.py",
+                   "sandbox/harness.py", "sandbox/protocol.py", "sandbox/limits.py",
+                   "grading/__init__.py", "grading/submission.py", "grading/markers.py",
+                   "grading/integrity.py", "grading/compare.py", "grading/results.py",
+                   "grading/report.py", "grading/grade.py",
+                   "student/__init__.py", "student/check.py", "student/submit.py")
 STUDENT_PACKAGES = ("numpy", "scikit-learn", "matplotlib", "tqdm", "jupyter", "ipykernel")
 
 
@@ -27,14 +32,15 @@ def student_requirements():
 
 
 def copy_autograder(dest):
-    dest.mkdir(parents=True)
-    for name in SHIPPED_MODULES:
-        shutil.copy(HERE / f"{name}.py", dest / f"{name}.py")
-    public = dest / "fixtures" / "public"
-    shutil.copytree(HERE / "fixtures" / "public", public)
-    manifest = json.loads((HERE / "fixtures" / "manifest.json").read_text())
+    for rel in SHIPPED_MODULES:
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(AUTOGRADER / rel, dest / rel)
+    fixtures = dest / FIXTURES.relative_to(AUTOGRADER)
+    public = fixtures / "public"
+    shutil.copytree(FIXTURES / "public", public)
+    manifest = json.loads((FIXTURES / "manifest.json").read_text())
     shipped = {path.stem for path in public.glob("*.npz")}
-    (dest / "fixtures" / "manifest.json").write_text(
+    (fixtures / "manifest.json").write_text(
         json.dumps({k: v for k, v in manifest.items() if k in shipped}, indent=1, sort_keys=True) + "\n")
     for rel in MARKED_FILES:  # the stubs as shipped, for `make submit` to check markers against
         (dest / "pristine" / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -18,10 +18,11 @@ from queue import Queue
 
 from tqdm.auto import tqdm
 
-from .cases import RUBRIC, selected_cases
-from .report import write_outputs
-from .results import CaseResult, SubmissionResult
-from .submission import student_name
+from ..rubric.cases import RUBRIC, selected_cases
+from ..grading.report import write_outputs
+from ..paths import ROOT
+from ..grading.results import CaseResult, SubmissionResult
+from ..grading.submission import student_name
 
 
 def submissions_in(folder):
@@ -44,7 +45,7 @@ def grade_one(path, uid, limit_args, timeout):
                *limit_args]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                              cwd=Path(__file__).resolve().parent.parent)
+                              cwd=ROOT)
         return SubmissionResult.from_dict(json.loads(done.stdout.strip().splitlines()[-1]))
     except subprocess.TimeoutExpired:
         return failed_grading(student_name(path), f"took more than {timeout:g} s in all")

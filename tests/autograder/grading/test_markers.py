@@ -1,6 +1,6 @@
 import pytest
 
-from autograder.markers import END, START, MarkerError, derive_stub, integrity_problems, split_regions
+from autograder.grading.markers import END, START, MarkerError, derive_stub, integrity_problems, split_regions
 
 MARKED = f"""def f(x):
     out = None

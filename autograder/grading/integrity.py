@@ -3,7 +3,7 @@ naive layers that call the provided fast ones, and imports of other frameworks."
 import ast
 
 from .markers import integrity_problems
-from .paths import PRISTINE
+from ..paths import PRISTINE
 
 FAST_LAYERS = {"conv_forward_fast", "conv_backward_fast", "max_pool_forward_fast",
                "max_pool_backward_fast", "fast_layers"}

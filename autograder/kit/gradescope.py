@@ -12,12 +12,11 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-from .paths import ROOT
+from ..paths import ROOT
 
 DIST = ROOT / "dist"
 # Instructor tooling that grading never runs (mistakes.py and the benches import the reference).
-NOT_SHIPPED = {"mistakes.py", "bench.py", "bench_grading.py", "release.py", "gradescope.py",
-               "notebooks.py", "stubs.py", "submit.py", "student_files"}
+NOT_SHIPPED = {"mistakes.py", "kit", "student"}
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this; off Gradescope set AUTOGRADER_ROOT (and PYTHON) to try it.

@@ -7,8 +7,8 @@ listed as warnings (the grader reports them to the course staff too).
 """
 import zipfile
 
-from .markers import integrity_problems
-from .paths import ASSIGNMENT, MARKED_FILES, NOTEBOOKS, PRISTINE, ROOT
+from ..grading.markers import integrity_problems
+from ..paths import ASSIGNMENT, MARKED_FILES, NOTEBOOKS, PRISTINE, ROOT
 
 
 def build_submission(target=ROOT / "submission.zip"):

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from autograder.cases import RUBRIC
-from autograder.grade import grade_files
-from autograder.markers import END, START
-from autograder.sandbox import Limits
+from autograder.rubric.cases import RUBRIC
+from autograder.grading.grade import grade_files
+from autograder.grading.markers import END, START
+from autograder.sandbox.sandbox import Limits
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FAST = Limits(seconds_per_case=3, seconds_to_import=10)
 REFERENCE_LAYERS = (ROOT / "reference" / "layers.py").read_text()
 
@@ -133,8 +133,8 @@ out = None
 def test_the_worker_cannot_read_the_hidden_fixtures_or_the_reference():
     steal = f"""
 import glob, numpy as np
-found = glob.glob({str(ROOT)!r} + "/autograder/fixtures/hidden/conv_forward_naive.*.npz")
-found += glob.glob({str(ROOT)!r} + "/autograder/fixtures/public/conv_forward_naive.*.npz")
+found = glob.glob({str(ROOT)!r} + "/autograder/rubric/fixtures/hidden/conv_forward_naive.*.npz")
+found += glob.glob({str(ROOT)!r} + "/autograder/rubric/fixtures/public/conv_forward_naive.*.npz")
 open({str(ROOT)!r} + "/reference/layers.py").read()
 for path in sorted(found):
     data = np.load(path)
@@ -151,7 +151,7 @@ def test_stolen_public_answers_still_fail_the_hidden_cases():
     steal = f"""
 import glob, numpy as np
 out = None
-for path in glob.glob({str(ROOT)!r} + "/autograder/fixtures/*/conv_forward_naive.*.npz"):
+for path in glob.glob({str(ROOT)!r} + "/autograder/rubric/fixtures/*/conv_forward_naive.*.npz"):
     try:
         data = np.load(path)
     except OSError:

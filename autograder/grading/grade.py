@@ -10,13 +10,13 @@ import time
 
 import numpy as np
 
-from .cases import HIDDEN, PUBLIC, selected_cases
+from ..rubric.cases import HIDDEN, PUBLIC, selected_cases
 from .compare import check_outputs, recognize_mistakes, self_check_advice
-from .fixtures import FIXTURES, load_fixture, split_fixture
+from ..rubric.fixtures import FIXTURES, load_fixture, split_fixture
 from .integrity import inspect
 from .results import CaseResult, SubmissionResult
-from .limits import Limits
-from .sandbox import Sandbox, WorkerFailed
+from ..sandbox.limits import Limits
+from ..sandbox.sandbox import Sandbox, WorkerFailed
 
 NET_KINDS = ("net_init", "net_loss")
 

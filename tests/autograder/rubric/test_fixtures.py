@@ -6,11 +6,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.cases import RUBRIC, case_id
-from autograder.fixtures import FIXTURES, FixtureError, load_fixture, write_fixtures
-from autograder.mistakes import MISTAKES
+from autograder.rubric.cases import RUBRIC, case_id
+from autograder.rubric.fixtures import FIXTURES, FixtureError, load_fixture, write_fixtures
+from autograder.rubric.mistakes import MISTAKES
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_regenerated_fixtures_match_the_committed_ones(tmp_path):

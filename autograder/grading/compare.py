@@ -5,7 +5,7 @@ the worst error sits; a failing output that equals a catalogued mistake's names 
 """
 import numpy as np
 
-from .cases import SELF_CHECK_TOL
+from ..rubric.cases import SELF_CHECK_TOL
 from .results import Check
 
 

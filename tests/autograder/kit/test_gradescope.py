@@ -6,9 +6,9 @@ import sys
 import zipfile
 from pathlib import Path
 
-from autograder.gradescope import build_autograder_zip
+from autograder.kit.gradescope import build_autograder_zip
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_autograder_zip_grades_a_submission_in_gradescope_layout(tmp_path):
@@ -19,7 +19,7 @@ def test_autograder_zip_grades_a_submission_in_gradescope_layout(tmp_path):
         archive.extractall(tmp_path / "autograder" / "source")
     assert {"setup.sh", "run_autograder", "requirements.txt"} <= names
     assert not any(n.startswith("reference/") or n.endswith("mistakes.py") for n in names)
-    assert any(n.startswith("autograder/fixtures/hidden/") for n in names)
+    assert any(n.startswith("autograder/rubric/fixtures/hidden/") for n in names)
     assert "numpy" in (tmp_path / "autograder/source/requirements.txt").read_text()
 
     submission = tmp_path / "autograder" / "submission"

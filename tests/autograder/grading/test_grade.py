@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.cases import RUBRIC
-from autograder.grade import grade_files
+from autograder.rubric.cases import RUBRIC
+from autograder.grading.grade import grade_files
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SUBMISSIONS = ROOT / "submissions"
 
 
@@ -36,7 +36,7 @@ def test_every_test_name_begins_with_the_graded_function(reference_files):
 
 
 def test_a_submission_with_several_mistakes_gets_them_named():
-    from autograder.submission import read_submission
+    from autograder.grading.submission import read_submission
     files, notes = read_submission(SUBMISSIONS / "carol_mistakes.zip")
     result = grade_files("carol", files, notes)
     named = {m for c in result.cases for m in c.mistakes}

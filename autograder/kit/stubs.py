@@ -3,8 +3,8 @@
 The reference is the single source of truth: nobody edits a stub by hand. `stale_stubs()`
 is what CI checks; `write_stubs()` is what `python -m autograder stubs` runs.
 """
-from .markers import derive_stub
-from .paths import ASSIGNMENT, MARKED_FILES, REFERENCE
+from ..grading.markers import derive_stub
+from ..paths import ASSIGNMENT, MARKED_FILES, REFERENCE
 
 
 def derived_stubs():

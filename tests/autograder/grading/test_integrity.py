@@ -1,6 +1,6 @@
 """What a submission must not do is found by reading it, and reported, not silently scored."""
-from autograder.grade import grade_files
-from autograder.integrity import inspect
+from autograder.grading.grade import grade_files
+from autograder.grading.integrity import inspect
 
 
 def test_the_reference_and_the_stubs_are_clean(reference_files, stub_files):

@@ -10,11 +10,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.markers import split_regions
+from autograder.grading.markers import split_regions
 from autograder.paths import ASSIGNMENT, MARKED_FILES, REFERENCE
-from autograder.release import build_release
+from autograder.kit.release import build_release
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
 
 
@@ -57,11 +57,11 @@ def test_the_bundle_holds_what_students_need_and_nothing_secret(bundle):
     names = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()}
     assert {"README.md", "Makefile", "requirements.txt", "assignment/layers.py",
             "assignment/classifiers/cnn.py", "notebooks/1_convolution.ipynb",
-            "autograder/check.py", "autograder/fixtures/manifest.json"} <= names
+            "autograder/student/check.py", "autograder/rubric/fixtures/manifest.json"} <= names
     assert not [n for n in names if n.startswith("reference") or "/hidden/" in n or n.endswith("mistakes.py")]
-    public = [n for n in names if n.startswith("autograder/fixtures/public/")]
+    public = [n for n in names if n.startswith("autograder/rubric/fixtures/public/")]
     assert public and all("hidden" not in n for n in public)
-    manifest = json.loads((bundle / "autograder/fixtures/manifest.json").read_text())
+    manifest = json.loads((bundle / "autograder/rubric/fixtures/manifest.json").read_text())
     assert sorted(manifest) == sorted(Path(n).stem for n in public)
     with zipfile.ZipFile(bundle.with_suffix(".zip")) as archive:
         assert not [n for n in archive.namelist() if "reference" in n or "/hidden/" in n]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from . import protocol
 from .limits import Limits
-from .paths import ASSIGNMENT, REFERENCE
+from ..paths import ASSIGNMENT, FIXTURES, REFERENCE
 
 HERE = Path(__file__).resolve().parent
 WORKER_FILES = ("worker.py", "harness.py", "protocol.py")
@@ -73,7 +73,7 @@ def kill_descendants(deadline_seconds=10.0):
 def protect_secrets():
     """As root: nobody else may read the reference or the hidden fixtures."""
     if os.getuid() == 0:
-        for secret in (REFERENCE, HERE / "fixtures" / "hidden"):
+        for secret in (REFERENCE, FIXTURES / "hidden"):
             if secret.exists():
                 os.chmod(secret, 0o700)
 

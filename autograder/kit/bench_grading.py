@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .paths import ROOT
+from ..paths import ROOT
 
 EXAMPLES = ("alice_complete.zip", "bob_stubs", "carol_mistakes.zip")
 

@@ -8,10 +8,10 @@ import importlib
 import inspect
 import linecache
 
-from .cases import PUBLIC, RUBRIC
-from .markers import split_regions
-from .grade import grade_files
-from .paths import ASSIGNMENT, MARKED_FILES
+from ..rubric.cases import PUBLIC, RUBRIC
+from ..grading.markers import split_regions
+from ..grading.grade import grade_files
+from ..paths import ASSIGNMENT, MARKED_FILES
 
 NOT_IMPLEMENTED = "not implemented yet"
 

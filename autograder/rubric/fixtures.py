@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..paths import FIXTURES
 from .cases import RUBRIC, Array, case_id, case_seed
-from .harness import run_case
+from ..sandbox.harness import run_case
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PROBES_PER_INPUT = 6  # gradient entries held against centred differences, per input
 
 

@@ -14,7 +14,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from .paths import ASSIGNMENT, MARKED_FILES, NOTEBOOKS, REFERENCE, ROOT
+from ..paths import ASSIGNMENT, MARKED_FILES, NOTEBOOKS, REFERENCE, ROOT
 
 BUILD = ROOT / "build"
 CELL_TIMEOUT = 300

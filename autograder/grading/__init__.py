@@ -1,0 +1,1 @@
+"""One submission: reading its files, integrity, comparison against fixtures, results and reports."""

@@ -1,0 +1,1 @@
+"""What instructors build: stubs, the student release, the Gradescope bundle, notebook runs, benchmarks."""

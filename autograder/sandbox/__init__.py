@@ -1,0 +1,1 @@
+"""Where untrusted code runs: a worker process in its own folder, its limits, its protocol."""

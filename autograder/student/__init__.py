@@ -1,0 +1,1 @@
+"""What students run: the self-check and `make submit`."""
