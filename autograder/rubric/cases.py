@@ -159,16 +159,16 @@ RUBRIC = (
             "b": linspace(-0.1, 0.2, 3), "conv_param": {"stride": 2, "pad": 1}}),
         Case("stride 1, pad 1", PUBLIC, conv((2, 3, 5, 5), (4, 3, 3, 3), 1, 1)),
         Case("stride 2, pad 0", HIDDEN, conv((2, 3, 7, 7), (3, 3, 3, 3), 2, 0)),
-        Case("non-square input and filter, pad 2", HIDDEN, conv((2, 2, 6, 9), (3, 2, 2, 4), 2, 2)),
-        Case("N = 1, C = 1, stride 3", HIDDEN, conv((1, 1, 7, 10), (2, 1, 4, 4), 3, 1)),
+        Case("non-square input, filter and output, pad 2", HIDDEN, conv((2, 2, 6, 10), (3, 2, 2, 4), 2, 2)),
+        Case("N = 1, C = 1, stride 3, non-square output", HIDDEN, conv((1, 1, 8, 11), (2, 1, 4, 4), 3, 1)),
     )),
     Graded("conv_backward_naive", 14, "backward",
            forward="conv_forward_naive", tolerance=GRADIENT_TOL, mistakes=(
                "conv_dx_still_padded", "conv_db_not_summed_over_space"), cases=(
         Case("stride 1, pad 1", PUBLIC, conv((2, 3, 5, 5), (2, 3, 3, 3), 1, 1)),
         Case("stride 2, pad 0", HIDDEN, conv((2, 3, 7, 7), (3, 3, 3, 3), 2, 0)),
-        Case("non-square input and filter, pad 2", HIDDEN, conv((1, 2, 6, 9), (3, 2, 2, 4), 2, 2)),
-        Case("N = 1, C = 1, stride 3", HIDDEN, conv((1, 1, 7, 10), (2, 1, 4, 4), 3, 1)),
+        Case("non-square input, filter and output, pad 2", HIDDEN, conv((1, 2, 6, 10), (3, 2, 2, 4), 2, 2)),
+        Case("N = 1, C = 1, stride 3, non-square output", HIDDEN, conv((1, 1, 8, 11), (2, 1, 4, 4), 3, 1)),
     )),
     Graded("max_pool_forward_naive", 7, "forward", mistakes=(
         "pool_ignores_stride",), cases=(
@@ -176,14 +176,14 @@ RUBRIC = (
             "x": linspace(-0.3, 0.4, 2, 3, 4, 4),
             "pool_param": {"pool_height": 2, "pool_width": 2, "stride": 2}}),
         Case("2x2 pool, stride 2", PUBLIC, pool((2, 3, 8, 8), 2, 2, 2)),
-        Case("overlapping 3x3 windows, stride 2", HIDDEN, pool((2, 2, 7, 7), 3, 3, 2)),
-        Case("non-square 2x3 pool, stride 1, C = 1", HIDDEN, pool((1, 1, 5, 6), 2, 3, 1)),
+        Case("overlapping 3x3 windows, stride 2, non-square output", HIDDEN, pool((2, 2, 7, 9), 3, 3, 2)),
+        Case("non-square 2x3 pool and output, stride 1, C = 1", HIDDEN, pool((1, 1, 5, 7), 2, 3, 1)),
     )),
     Graded("max_pool_backward_naive", 9, "backward",
            forward="max_pool_forward_naive", tolerance=GRADIENT_TOL, mistakes=(
                "pool_backward_assigns", "pool_backward_spreads_evenly"), cases=(
         Case("2x2 pool, stride 2", PUBLIC, pool((3, 2, 8, 8), 2, 2, 2)),
-        Case("overlapping 3x3 windows, stride 2", HIDDEN, pool((2, 2, 7, 7), 3, 3, 2)),
+        Case("overlapping 3x3 windows, stride 2, non-square output", HIDDEN, pool((2, 2, 7, 9), 3, 3, 2)),
         Case("overlapping 2x2 windows, stride 1", HIDDEN, pool((1, 3, 5, 5), 2, 2, 1)),
         Case("non-square 3x2 pool, stride 3, N = 1, C = 1", HIDDEN, pool((1, 1, 6, 8), 3, 2, 3)),
     )),
@@ -228,6 +228,8 @@ RUBRIC = (
         Case("train mode, N = 2, C = 3", PUBLIC, bn((2, 3, 4, 5))),
         Case("train mode, C = 1, large inputs (x * 100 + 50)", HIDDEN, bn((4, 1, 3, 3), **BIG)),
         Case("train mode, non-square, N = 1", HIDDEN, bn((1, 4, 3, 6), momentum=0.5)),
+        Case("test mode after 3 train steps, momentum 0.8", HIDDEN, bn_steps((2, 3, 4, 5), 3, 0.8),
+             kind="bn_steps"),
     )),
     Graded("spatial_batchnorm_backward", 5, "backward",
            forward="spatial_batchnorm_forward", tolerance=GRADIENT_TOL, mistakes=(
