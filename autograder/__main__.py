@@ -154,9 +154,11 @@ def main(argv=None):
     if args.verb in ("grade", "grade-all", "check"):
         for name, value in SINGLE_THREADED.items():
             os.environ.setdefault(name, value)  # before numpy is first imported
-    from .rubric.fixtures import FixtureError
+    from .rubric.fixtures import FixtureError, check_made_from_current_sources
     from .grading.submission import SubmissionError
     try:
+        if args.verb in ("grade", "grade-all"):
+            check_made_from_current_sources()  # never grade against an older rubric's values
         return args.run(args)
     except (FixtureError, SubmissionError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -6,20 +6,33 @@ Each case gets one .npz (never a pickle) under fixtures/public/ or fixtures/hidd
     expected__KEY               what the reference returns
     mistake__NAME__KEY          what a catalogued mistake returns, where it differs
     message__NAME               that mistake in plain words (so grading needs no reference)
-A manifest records a hash of every fixture's contents; the grader refuses a fixture whose
-contents no longer match it.
+A manifest records a hash of every fixture's contents, and under "made_from" a hash of every
+file the fixtures were made from (the rubric, the mistake catalog, the reference). The grader
+refuses a fixture whose contents no longer match, and refuses to grade at all when a source
+changed since `make fixtures`: grading against expected values of an older rubric is silent harm.
+
+`make fixtures` is byte-for-byte reproducible: BLAS runs on one thread (a multithreaded matrix
+product sums in a varying order), outputs are rounded to 40 mantissa bits (about 1e-12, far
+below any tolerance, so another CPU's last-bit differences do not reach the files), and the
+zip members carry a fixed date. It removes the fixtures of cases that no longer exist.
 """
 import hashlib
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from ..paths import FIXTURES
+from ..paths import FIXTURES, REFERENCE, ROOT
 from .cases import RUBRIC, Array, case_id, case_seed
 from ..sandbox.harness import run_case
 
 PROBES_PER_INPUT = 6  # gradient entries held against centred differences, per input
+MANTISSA_BITS = 40    # what the stored outputs keep of float64's 52
+MADE_FROM = "made_from"
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say: no clock in the bytes
 
 
 class FixtureError(RuntimeError):
@@ -73,6 +86,12 @@ def differs(a, b, tolerance):
     return np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)), initial=0) > tolerance
 
 
+def rounded(value):
+    """`value` rounded to MANTISSA_BITS bits of mantissa (to nearest; exact for integers)."""
+    mantissa, exponent = np.frexp(value)
+    return np.ldexp(np.round(mantissa * 2.0 ** MANTISSA_BITS) / 2.0 ** MANTISSA_BITS, exponent)
+
+
 def build_fixture(graded, case):
     """{key: array} for one case."""
     from reference import layers
@@ -83,7 +102,7 @@ def build_fixture(graded, case):
     arrays = {"input__" + k: v for k, v in inputs.items() if isinstance(v, np.ndarray)}
     params = {k: v for k, v in inputs.items() if not isinstance(v, np.ndarray)}
     arrays["params"] = np.array(json.dumps(params, sort_keys=True))
-    expected = run_on(layers, ThreeLayerConvNet, graded, case, inputs)
+    expected = {k: rounded(v) for k, v in run_on(layers, ThreeLayerConvNet, graded, case, inputs).items()}
     # The numerical gradients are the student's own, held against their own backward.
     expected = {k: v for k, v in expected.items() if not k.startswith("numerical_")}
     arrays.update({"expected__" + k: v for k, v in expected.items()})
@@ -91,6 +110,7 @@ def build_fixture(graded, case):
         mistake = MISTAKES[name]
         variant = run_on(mistake.layers(), mistake.net_class, graded, case, inputs)
         for key, value in variant.items():
+            value = rounded(value)
             if key in expected and differs(value, expected[key], graded.tolerance):
                 arrays[f"mistake__{name}__{key}"] = value
                 arrays[f"message__{name}"] = np.array(mistake.message)
@@ -111,20 +131,73 @@ def fixture_path(directory, graded, case):
     return Path(directory) / case.visibility / f"{case_id(graded, case)}.npz"
 
 
+def source_files():
+    """The files fixtures are made from, relative to the repository root."""
+    here = Path(__file__).resolve().parent
+    files = [here / "cases.py", here / "mistakes.py"] + sorted(REFERENCE.rglob("*.py"))
+    return [f for f in files if f.exists() and "__pycache__" not in f.parts]
+
+
+def source_hashes():
+    return {f.relative_to(ROOT).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest()
+            for f in source_files()}
+
+
+def save_npz(path, arrays):
+    """np.savez_compressed's format, with members in sorted order and a fixed date."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for key in sorted(arrays):
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.asanyarray(arrays[key]), allow_pickle=False)
+            info = zipfile.ZipInfo(key + ".npy", date_time=ZIP_DATE)
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            archive.writestr(info, member.getvalue())
+    Path(path).write_bytes(buffer.getvalue())
+
+
 def write_fixtures(directory=FIXTURES, visibilities=("public", "hidden")):
-    """Regenerate every fixture of those visibilities and the manifest; return the manifest."""
-    manifest = {}
-    for graded in RUBRIC:
-        for case in graded.cases:
-            if case.visibility not in visibilities:
-                continue
-            arrays = build_fixture(graded, case)
-            path = fixture_path(directory, graded, case)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            np.savez_compressed(path, **arrays)
-            manifest[case_id(graded, case)] = content_hash(arrays)
-    (Path(directory) / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    """Regenerate every fixture of those visibilities and the manifest; remove the fixtures of
+    cases that no longer exist (or moved to another visibility); return {case id: hash}."""
+    directory, manifest = Path(directory), {}
+    with threadpool_limits(limits=1, user_api="blas"):
+        for graded in RUBRIC:
+            for case in graded.cases:
+                if case.visibility not in visibilities:
+                    continue
+                arrays = build_fixture(graded, case)
+                path = fixture_path(directory, graded, case)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                save_npz(path, arrays)
+                manifest[case_id(graded, case)] = content_hash(arrays)
+    for visibility in visibilities:
+        for stale in sorted((directory / visibility).glob("*.npz")):
+            if stale.stem not in manifest:
+                stale.unlink()
+    (directory / "manifest.json").write_text(
+        json.dumps({**manifest, MADE_FROM: source_hashes()}, indent=1, sort_keys=True) + "\n")
     return manifest
+
+
+def check_made_from_current_sources(directory=FIXTURES):
+    """Raise FixtureError when the rubric, the mistake catalog or the reference changed since
+    the fixtures were made. Where the reference is absent (a student's or Gradescope's copy),
+    only the files present are compared."""
+    manifest_path = Path(directory) / "manifest.json"
+    if not manifest_path.exists():
+        raise FixtureError(f"{manifest_path} is missing: run `make fixtures`")
+    recorded = json.loads(manifest_path.read_text()).get(MADE_FROM)
+    if recorded is None:
+        raise FixtureError("the fixtures do not record what they were made from (made by an "
+                           "older kit): run `make fixtures`")
+    current = source_hashes()
+    in_repository = REFERENCE.exists()  # else only some sources travel with the grader
+    changed = sorted(rel for rel in set(recorded) | set(current)
+                     if recorded.get(rel) != current.get(rel) and (rel in current or in_repository))
+    if changed:
+        raise FixtureError(f"{', '.join(changed)} changed since the fixtures were made: the expected "
+                           "values are out of date. Run `make fixtures` (then commit the fixtures) "
+                           "before grading")
 
 
 def load_fixture(graded, case, directory=FIXTURES):

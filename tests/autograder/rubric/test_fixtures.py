@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from autograder.rubric.cases import RUBRIC, case_id
-from autograder.rubric.fixtures import FIXTURES, FixtureError, load_fixture, write_fixtures
+from autograder.rubric.fixtures import (FIXTURES, FixtureError, check_made_from_current_sources,
+                                        load_fixture, write_fixtures)
 from autograder.rubric.mistakes import MISTAKES
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -74,3 +75,54 @@ def test_the_example_submissions_are_current():
             (ROOT / "reference/classifiers/cnn.py").read_text()
     for rel in ("layers.py", "classifiers/cnn.py"):
         assert (ROOT / "submissions/bob_stubs" / rel).read_text() == (ROOT / "assignment" / rel).read_text()
+
+
+def test_making_fixtures_twice_gives_the_same_bytes(tmp_path):
+    """A fresh `make fixtures` must not dirty the tree: same arrays, same zip bytes."""
+    write_fixtures(tmp_path / "a")
+    write_fixtures(tmp_path / "b")
+    first = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert first == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
+    for rel in first:
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+
+
+def test_the_committed_fixtures_are_byte_for_byte_what_make_fixtures_writes(tmp_path):
+    write_fixtures(tmp_path)
+    for path in FIXTURES.rglob("*.npz"):
+        assert path.read_bytes() == (tmp_path / path.relative_to(FIXTURES)).read_bytes(), \
+            f"{path.name}: run `make fixtures` and commit"
+
+
+def test_fixtures_of_cases_that_no_longer_exist_are_removed(tmp_path):
+    (tmp_path / "public").mkdir()
+    (tmp_path / "hidden").mkdir()
+    moved = tmp_path / "public" / "conv_forward_naive.a-case-moved-to-hidden.npz"
+    gone = tmp_path / "hidden" / "conv_forward_naive.a-deleted-case.npz"
+    for path in (moved, gone):
+        np.savez(path, x=np.zeros(1))
+    write_fixtures(tmp_path)
+    assert not moved.exists() and not gone.exists()
+    assert sorted(p.stem for p in tmp_path.rglob("*.npz")) == \
+        sorted(k for k in json.loads((tmp_path / "manifest.json").read_text()) if k != "made_from")
+
+
+def test_the_manifest_records_what_the_fixtures_were_made_from():
+    made_from = json.loads((FIXTURES / "manifest.json").read_text())["made_from"]
+    assert {"autograder/rubric/cases.py", "reference/layers.py",
+            "reference/classifiers/cnn.py"} <= set(made_from)
+    check_made_from_current_sources()  # the committed fixtures are current
+
+
+def test_grading_refuses_when_the_rubric_changed_since_the_fixtures(reference_folder, monkeypatch, capsys):
+    """Exit 2, naming `make fixtures`, instead of grading against out-of-date values."""
+    from autograder import __main__ as cli
+    from autograder.rubric import fixtures
+
+    edited = dict(fixtures.source_hashes(), **{"autograder/rubric/cases.py": "as if edited"})
+    monkeypatch.setattr(fixtures, "source_hashes", lambda: edited)
+    assert cli.main(["grade", str(reference_folder)]) == 2
+    error = capsys.readouterr().err
+    assert "autograder/rubric/cases.py changed" in error and "`make fixtures`" in error
+    monkeypatch.undo()
+    check_made_from_current_sources()  # and with the real files, nothing changed
