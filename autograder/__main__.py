@@ -55,10 +55,35 @@ def grade(args):
 
 def grade_all(args):
     from .course.grade_all import grade_all as run
-    results = run(args.folder, args.out, args.jobs, limit_args(args), base_uid=args.uid)
+    against = args.against if (args.similarity or args.against) else None
+    results = run(args.folder, args.out, args.jobs, limit_args(args), base_uid=args.uid,
+                  similarity_against=against)
     for result in results:
         print(f"{result.student:<30} {result.score:6.2f}")
     print(f"gradebook: {args.out}/gradebook.csv, summary: {args.out}/summary.md")
+    if against is not None:
+        print(f"similarity: {args.out}/similarity.csv, {args.out}/similarity.html")
+    return 0
+
+
+def share(text):
+    """An argparse type: a share of the class, in (0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share in (0, 1], e.g. 0.3")
+    return value
+
+
+def similarity(args):
+    from .course.similarity import run_similarity
+    matches, warnings = run_similarity(args.folder, args.out, args.against, args.cap, args.top)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"{sum(1 for m in matches if m.shared)} pairs share code: {args.out}/similarity.csv, "
+          f"{args.out}/similarity.html (a reason to look, not proof)")
     return 0
 
 
@@ -129,8 +154,22 @@ def build_parser():
     many.add_argument("folder")
     many.add_argument("--out", required=True, help="folder for the gradebook and reports")
     many.add_argument("-j", "--jobs", type=int, default=2, help="submissions graded at once")
+    many.add_argument("--similarity", action="store_true",
+                      help="also compare the class function by function (see `similarity`)")
+    many.add_argument("--against", action="append", default=[], metavar="FOLDER",
+                      help="with --similarity, also compare with FOLDER's submissions")
     add_limits(many)
     many.set_defaults(run=grade_all)
+
+    alike = verbs.add_parser("similarity", help="who shares code with whom, function by function")
+    alike.add_argument("folder", help="the class: a folder of submissions")
+    alike.add_argument("--out", required=True, help="folder for similarity.csv and .html")
+    alike.add_argument("--against", action="append", default=[], metavar="FOLDER",
+                       help="also compare with every submission in FOLDER (repeatable)")
+    alike.add_argument("--cap", type=share, default=0.3,
+                       help="ignore fragments found in more than this share of the class")
+    alike.add_argument("--top", type=int, default=30, help="pairs shown side by side")
+    alike.set_defaults(run=similarity)
 
     own = verbs.add_parser("check", help="check your own assignment/ on the public cases")
     own.add_argument("functions", nargs="*", help="only these functions, with details")
@@ -160,7 +199,7 @@ def main(argv=None):
         if args.verb in ("grade", "grade-all"):
             check_made_from_current_sources()  # never grade against an older rubric's values
         return args.run(args)
-    except (FixtureError, SubmissionError, FileNotFoundError) as error:
+    except (FixtureError, SubmissionError, FileNotFoundError, NotADirectoryError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as error:
