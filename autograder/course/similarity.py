@@ -18,7 +18,8 @@ every name into `V`, attributes and keyword arguments included, so `np.sum(x, ax
 `x.max(axis=1)` look alike and honest numpy code converges; its fingerprints run across
 statements, so a reordered statement breaks them; it has boilerplate removal but no
 frequency cap. There, disguised copies ranked 1st to 10th with up to 3 honest pairs above
-them; here, each ranked first. The algorithm is about fifty lines, on tokens, per function.
+them; here, each ranked first, tied only with two real solutions that are identical. The
+algorithm is about fifty lines, on tokens, per function.
 
 It reports, it never accuses: similar code is a reason to look, not proof.
 """
@@ -215,7 +216,8 @@ def similarities(entries, others=(), starter=None, cap=DEFAULT_CAP):
     """Every pair of the class, and every student against every `others` entry, per function.
 
     Returns (matches ranked by similarity, most similar first; {function: [similarity of
-    every pair of the class]}) -- the second is what is normal for that function.
+    every pair of the class that has code left after the discounts]}) -- the second is what
+    is normal for that function.
     """
     starter = starter or Starter()
     apply_discounts(entries, others, starter, cap)
@@ -227,7 +229,7 @@ def similarities(entries, others=(), starter=None, cap=DEFAULT_CAP):
                 match = compare(a, b, function)
                 if match is not None:
                     matches.append(match)
-                    if within_class:
+                    if within_class and (match.prints_a or match.prints_b):
                         spread[function].append(match.similarity)
     matches.sort(key=lambda m: (-m.similarity, -m.shared, m.function, m.student_a, m.student_b))
     return matches, spread

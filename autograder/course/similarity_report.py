@@ -89,17 +89,19 @@ def pair_section(match, entries):
 
 
 def overview_rows(matches, top):
-    """The `top` pairs by mean similarity over the functions both wrote, as table rows."""
+    """The `top` pairs by mean similarity over the functions both wrote and that have code
+    left after the discounts, as table rows."""
     pairs = {}
     for match in matches:
-        pairs.setdefault((match.student_a, match.student_b), []).append(match)
+        if match.prints_a or match.prints_b:  # a function with nothing left says nothing
+            pairs.setdefault((match.student_a, match.student_b), []).append(match)
     ranked = sorted(pairs.items(), key=lambda item: -sum(m.similarity for m in item[1])
                     / len(item[1]))
     rows = []
     for (a, b), found in ranked[:top]:
         mean = sum(m.similarity for m in found) / len(found)
         if not mean:
-            break
+            break  # the rest share nothing
         alike = ", ".join(m.function for m in found if m.similarity >= 0.5) or "none"
         rows.append(f"<tr><td>{escape(a)}</td><td>{escape(b)}</td><td>{mean:.2f}</td>"
                     f"<td>{len(found)}</td><td>{escape(alike)}</td></tr>")
@@ -109,14 +111,18 @@ def overview_rows(matches, top):
 def write_html(matches, spread, entries, path, settings, top=30, warnings=()):
     """similarity.html; `entries` maps names to Entry, `settings` is shown as given."""
     shown = [m for m in matches if m.shared][:top]
-    figures = []
+    figures, empty = [], []
     for function, values in spread.items():
-        if values:
-            ordered = sorted(values)
-            median = ordered[len(ordered) // 2]
-            figures.append(f"<figure>{histogram_svg(values)}<figcaption><code>"
-                           f"{escape(function)}</code>: {len(values)} pairs, median "
-                           f"{median:.2f}, highest {ordered[-1]:.2f}</figcaption></figure>")
+        if not values:
+            empty.append(function)
+            continue
+        ordered = sorted(values)
+        figures.append(f"<figure>{histogram_svg(values)}<figcaption><code>{escape(function)}"
+                       f"</code>: {len(values)} pairs, median {ordered[len(ordered) // 2]:.2f}, "
+                       f"highest {ordered[-1]:.2f}</figcaption></figure>")
+    if empty:
+        figures.append("<p>No code left to compare once the discounts are made: "
+                       + ", ".join(f"<code>{escape(f)}</code>" for f in empty) + ".</p>")
     rows = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
                    for k, v in settings.items())
     notes = "".join(f"<li>{escape(w)}</li>" for w in warnings)
@@ -128,10 +134,12 @@ def write_html(matches, spread, entries, path, settings, top=30, warnings=()):
         f"<table>{rows}</table>",
         f"<ul>{notes}</ul>" if notes else "",
         "<h2>What is normal for each function</h2>",
-        "<p>Similarity of every pair of the class (log-scaled bar heights).</p>",
+        "<p>Similarity of every pair of the class that has code left once the starter code and "
+        "what most of the class writes are discounted (log-scaled bar heights).</p>",
         f'<div class="histograms">{"".join(figures)}</div>',
         "<h2>Pairs across functions</h2>",
-        "<p>Mean similarity over the functions both students wrote; a pair alike in many "
+        "<p>Mean similarity over the functions both students wrote (leaving out those with "
+        "nothing left after the discounts); a pair alike in many "
         "functions says more than one alike in one short function.</p>",
         '<table class="overview"><tr><th>student</th><th>student</th><th>mean</th>'
         f"<th>functions compared</th><th>at 0.5 or more</th></tr>{overview_rows(matches, top)}"
