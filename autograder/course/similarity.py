@@ -166,14 +166,22 @@ def read_entry(name, files, starter):
 
 
 def read_entries(folder, starter, prefix="", warnings=None):
-    """Every submission in a class folder as an Entry; unreadable ones are noted and left out."""
-    entries = []
+    """Every submission in a class folder as an Entry; unreadable ones are noted and left out.
+
+    Two submissions of one name (`alice.zip` and `alice/`) stay apart: the second is `alice (2)`.
+    """
+    entries, names = [], set()
     for student, files in class_submissions(folder):
+        name, copy = prefix + student, 1
+        while name in names:
+            copy += 1
+            name = f"{prefix}{student} ({copy})"
         if isinstance(files, SubmissionError):
             if warnings is not None:
-                warnings.append(f"{prefix}{student}: left out of the comparison ({files})")
+                warnings.append(f"{name}: left out of the comparison ({files})")
         else:
-            entries.append(read_entry(prefix + student, files, starter))
+            names.add(name)
+            entries.append(read_entry(name, files, starter))
     return entries
 
 

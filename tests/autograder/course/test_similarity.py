@@ -13,6 +13,7 @@ import io
 import keyword
 import random
 import re
+import shutil
 import textwrap
 import tokenize
 
@@ -383,6 +384,13 @@ def test_an_unreadable_submission_is_left_out_not_fatal(tmp_path, reference_file
     matches, warnings = run_similarity(folder, tmp_path / "out")
     assert any("broken" in w for w in warnings)
     assert (tmp_path / "out" / "similarity.csv").exists()
+
+
+def test_two_submissions_of_one_name_stay_apart(tmp_path, reference_files):
+    folder = write_submission(tmp_path / "class" / "alice", reference_files).parent
+    write_submission(tmp_path / "zipped", reference_files)
+    shutil.make_archive(str(folder / "alice"), "zip", tmp_path / "zipped")
+    assert sorted(e.name for e in read_entries(folder, Starter())) == ["alice", "alice (2)"]
 
 
 def test_a_bad_cap_is_refused_with_a_reason(klass, tmp_path, capsys):
