@@ -55,17 +55,13 @@ def grade(args):
 
 def grade_all(args):
     from .course.grade_all import grade_all as run
-    comparing = None
-    if args.similarity or args.against:
-        from .course.similarity import in_background
-        comparing = in_background(args.folder, args.out, args.against, args.cap)
-    results = run(args.folder, args.out, args.jobs, limit_args(args), base_uid=args.uid)
+    against = args.against if (args.similarity or args.against) else None
+    results = run(args.folder, args.out, args.jobs, limit_args(args), base_uid=args.uid,
+                  similarity_against=against)
     for result in results:
         print(f"{result.student:<30} {result.score:6.2f}")
     print(f"gradebook: {args.out}/gradebook.csv, summary: {args.out}/summary.md")
-    if comparing is not None:
-        for warning in comparing():
-            print(f"warning: {warning}", file=sys.stderr)
+    if against is not None:
         print(f"similarity: {args.out}/similarity.csv, {args.out}/similarity.html")
     return 0
 
@@ -79,15 +75,6 @@ def share(text):
     if value is None or not 0 < value <= 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a share in (0, 1], e.g. 0.3")
     return value
-
-
-def add_similarity_options(parser):
-    parser.add_argument("--against", action="append", default=[], metavar="FOLDER",
-                        help="also compare with every submission in FOLDER (repeatable): "
-                             "previous terms, public solutions")
-    parser.add_argument("--cap", type=share, default=0.3,
-                        help="ignore code fragments found in more than this share of the "
-                             "class (default 0.3)")
 
 
 def similarity(args):
@@ -170,14 +157,18 @@ def build_parser():
     many.add_argument("-j", "--jobs", type=int, default=2, help="submissions graded at once")
     many.add_argument("--similarity", action="store_true",
                       help="also compare the class function by function (see `similarity`)")
-    add_similarity_options(many)
+    many.add_argument("--against", action="append", default=[], metavar="FOLDER",
+                      help="with --similarity, also compare with FOLDER's submissions")
     add_limits(many)
     many.set_defaults(run=grade_all)
 
     alike = verbs.add_parser("similarity", help="who shares code with whom, function by function")
     alike.add_argument("folder", help="the class: a folder of submissions")
     alike.add_argument("--out", required=True, help="folder for similarity.csv and .html")
-    add_similarity_options(alike)
+    alike.add_argument("--against", action="append", default=[], metavar="FOLDER",
+                       help="also compare with every submission in FOLDER (repeatable)")
+    alike.add_argument("--cap", type=share, default=0.3,
+                       help="ignore fragments found in more than this share of the class")
     alike.add_argument("--top", type=int, default=30, help="pairs shown side by side")
     alike.set_defaults(run=similarity)
 

@@ -54,9 +54,15 @@ def grade_one(path, uid, limit_args, timeout):
         return failed_grading(student_name(path), f"the grader stopped: {last_words}")
 
 
-def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=900):
-    """Grade every submission; write per-student outputs, gradebook.csv and the summary."""
+def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=900,
+              similarity_against=None):
+    """Grade every submission; write per-student outputs, gradebook.csv and the summary.
+
+    With `similarity_against` (a list of folders, maybe empty) the similarity of the class
+    is computed too, into out_dir/similarity.csv and .html, while the graders run.
+    """
     entries = submissions_in(folder)
+    similarity = start_similarity(folder, out_dir, similarity_against)
     # matplotlib takes a while to import: do it while the graders run, not after.
     plotting = threading.Thread(target=importlib.import_module, args=("matplotlib.figure",))
     plotting.start()
@@ -79,7 +85,31 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
         write_outputs(result, out_dir / result.student)
     write_gradebook(results, out_dir / "gradebook.csv")
     write_summary(results, out_dir)
+    if similarity is not None:
+        try:
+            similarity.result()
+        except Exception as error:  # the grades are written: a failed comparison must not undo them
+            print(f"warning: the similarity report failed ({error!r}); the grades stand",
+                  file=sys.stderr)
     return results
+
+
+def start_similarity(folder, out_dir, against):
+    """The class's similarity, computed in a thread while the graders run (None if not asked).
+
+    It only reads the submissions, never runs them, so it needs no sandbox. A missing
+    --against folder stops grade-all before any grading starts.
+    """
+    if against is None:
+        return None
+    for other in against:
+        if not Path(other).is_dir():
+            raise FileNotFoundError(f"--against {other}: no such folder of submissions")
+    from .similarity import run_similarity  # here: similarity imports this module
+    side = ThreadPoolExecutor(1)
+    future = side.submit(run_similarity, folder, out_dir, against)
+    side.shutdown(wait=False)  # the thread finishes its one job; result() waits for it
+    return future
 
 
 def write_gradebook(results, path):

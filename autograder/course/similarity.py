@@ -24,7 +24,6 @@ algorithm is about fifty lines, on tokens, per function.
 It reports, it never accuses: similar code is a reason to look, not proof.
 """
 import csv
-import threading
 import zlib
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -284,30 +283,3 @@ def run_similarity(folder, out_dir, against=(), cap=DEFAULT_CAP, top=30):
     write_html(matches, spread, by_name, out_dir / "similarity.html", settings, top, warnings)
     return matches, warnings
 
-
-def in_background(folder, out_dir, against=(), cap=DEFAULT_CAP):
-    """Start run_similarity in a thread (grade-all runs it while its graders run).
-
-    It only reads the submissions, never runs them, so it needs no sandbox. A missing
-    --against folder is refused here, before any grading starts. Returns a function that
-    waits for the comparison and returns its warnings; a comparison that failed is one of
-    them, so that it never undoes the grades.
-    """
-    for other in against:
-        if not Path(other).is_dir():
-            raise FileNotFoundError(f"--against {other}: no such folder of submissions")
-    outcome = {}
-
-    def run():
-        try:
-            outcome["warnings"] = run_similarity(folder, out_dir, against, cap)[1]
-        except Exception as error:  # noqa: BLE001 -- reported, never raised into the grading
-            outcome["warnings"] = [f"the similarity report failed ({error!r}); the grades stand"]
-
-    thread = threading.Thread(target=run, name="similarity", daemon=True)
-    thread.start()
-
-    def finish():
-        thread.join()
-        return outcome["warnings"]
-    return finish

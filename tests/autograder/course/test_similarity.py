@@ -22,8 +22,7 @@ import pytest
 from autograder.__main__ import main
 from autograder.course.function_bodies import Token, function_source, normalised_tokens
 from autograder.course.similarity import (FUNCTIONS, K, WINDOW, Starter, fingerprints,
-                                          in_background, read_entries, run_similarity,
-                                          similarities)
+                                          read_entries, run_similarity, similarities)
 
 RENAMES = {
     "x_pad": "padded", "H_out": "out_h", "W_out": "out_w", "window": "patch", "hs": "top",
@@ -397,13 +396,6 @@ def test_a_bad_cap_is_refused_with_a_reason(klass, tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["similarity", str(klass), "--out", str(tmp_path), "--cap", "3"])
     assert "not a share in (0, 1]" in capsys.readouterr().err
-
-
-def test_a_failed_comparison_in_the_background_is_a_warning_not_an_error(klass, tmp_path):
-    blocked = tmp_path / "a_file"
-    blocked.write_text("the output folder cannot be made here")
-    finish = in_background(klass, blocked / "out")
-    assert any("similarity report failed" in warning for warning in finish())
 
 
 @pytest.mark.slow
