@@ -282,4 +282,3 @@ def run_similarity(folder, out_dir, against=(), cap=DEFAULT_CAP, top=30):
     by_name = {entry.name: entry for entry in [*entries, *others]}
     write_html(matches, spread, by_name, out_dir / "similarity.html", settings, top, warnings)
     return matches, warnings
-
