@@ -82,7 +82,8 @@ def similarity(args):
     matches, warnings = run_similarity(args.folder, args.out, args.against, args.cap, args.top)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(f"{sum(1 for m in matches if m.shared)} pairs share code: {args.out}/similarity.csv, "
+    shared = sum(1 for m in matches if m.shared)
+    print(f"{shared} (pair, function) rows share code: {args.out}/similarity.csv, "
           f"{args.out}/similarity.html (a reason to look, not proof)")
     return 0
 

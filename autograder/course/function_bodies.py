@@ -61,7 +61,7 @@ def function_source(text, name):
     """
     lines = text.splitlines(keepends=True)
     header = re.compile(rf"^[ \t]*(?:def|class)[ \t]+{re.escape(name)}\b")
-    starts = [number for number, line in enumerate(lines) if header.match(line)]
+    starts = [number for number, line in enumerate(lines) if name in line and header.match(line)]
     if not starts:
         return None
     first = starts[-1]
@@ -101,7 +101,8 @@ def normalised_tokens(source, starter_lines=frozenset()):
 
     `starter_lines` holds the stripped text of the stub's lines: tokens on such lines go.
     """
-    lines = source.splitlines()
+    starter_rows = {number for number, line in enumerate(source.splitlines(), 1)
+                    if line.strip() in starter_lines}
     offsets = line_offsets(source)
     tokens = [t for t in raw_tokens(source) if t.type not in (tokenize.COMMENT, tokenize.NL)]
     kept, depth, statement = [], 0, 0
@@ -116,8 +117,7 @@ def normalised_tokens(source, starter_lines=frozenset()):
             depth = max(0, depth - 1)
         if token.type in SKIPPED or not token.string.strip():
             continue
-        row = token.start[0]
-        if row - 1 < len(lines) and lines[row - 1].strip() in starter_lines:
+        if token.start[0] in starter_rows:
             continue
         if token.type == tokenize.STRING:
             alone = (previous is None or previous.type in (tokenize.NEWLINE, tokenize.INDENT,

@@ -14,22 +14,28 @@ STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
 .caution { background: #fff6d5; border-left: 4px solid #e0b000; padding: .6em 1em; }
 .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1em; margin-bottom: 2em; }
-pre { background: #f6f6f6; padding: .5em; overflow-x: auto; font-size: 12px; margin: 0; }
+pre { background: #f6f6f6; padding: .5em; font-size: 12px; margin: 0;
+      white-space: pre-wrap; overflow-wrap: anywhere; }
+.who { font-weight: bold; margin: 0 0 .2em; }
 mark { background: #ffd27a; }
 .histograms { display: flex; flex-wrap: wrap; gap: 1em; }
 figure { margin: 0; } figcaption { font-size: 12px; }
 table { border-collapse: collapse; } td, th { padding: 2px 8px; text-align: left; }
+.overview td, .overview th { border-bottom: 1px solid #ddd; font-size: 13px; }
 """
 
 
 def shared_spans(found, shared):
-    """Merged (start, end) character spans of `found`'s source covered by shared fingerprints."""
-    spans = []
-    for value in shared:
-        for first, end in found.positions.get(value, ()):
-            spans.append((found.tokens[first].start, found.tokens[end - 1].end))
+    """Merged (start, end) character spans of `found`'s source: every statement that holds a
+    shared fingerprint, whole, so that a reader sees which statements match."""
+    bounds = {}
+    for token in found.tokens:
+        start, end = bounds.get(token.statement, (token.start, token.end))
+        bounds[token.statement] = (min(start, token.start), max(end, token.end))
+    spans = sorted({bounds[found.tokens[first].statement]
+                    for value in shared for first, _ in found.positions.get(value, ())})
     merged = []
-    for start, end in sorted(spans):
+    for start, end in spans:
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
@@ -76,22 +82,47 @@ def pair_section(match, entries):
     title = (f"{escape(match.student_a)} &harr; {escape(match.student_b)} &middot; "
              f"<code>{escape(match.function)}</code> &middot; {match.similarity:.2f} "
              f"({match.shared} fragments shared of {match.prints_a} and {match.prints_b})")
-    return (f"<h3>{title}</h3>\n<div class=\"pair\">"
-            f"<pre>{highlighted(found_a, shared)}</pre>"
-            f"<pre>{highlighted(found_b, shared)}</pre></div>")
+    sides = "".join(f'<div><p class="who">{escape(name)}</p><pre>{highlighted(found, shared)}'
+                    f"</pre></div>" for name, found in ((match.student_a, found_a),
+                                                        (match.student_b, found_b)))
+    return f'<h3>{title}</h3>\n<div class="pair">{sides}</div>'
+
+
+def overview_rows(matches, top):
+    """The `top` pairs by mean similarity over the functions both wrote and that have code
+    left after the discounts, as table rows."""
+    pairs = {}
+    for match in matches:
+        if match.prints_a or match.prints_b:  # a function with nothing left says nothing
+            pairs.setdefault((match.student_a, match.student_b), []).append(match)
+    ranked = sorted(pairs.items(), key=lambda item: -sum(m.similarity for m in item[1])
+                    / len(item[1]))
+    rows = []
+    for (a, b), found in ranked[:top]:
+        mean = sum(m.similarity for m in found) / len(found)
+        if not mean:
+            break  # the rest share nothing
+        alike = ", ".join(m.function for m in found if m.similarity >= 0.5) or "none"
+        rows.append(f"<tr><td>{escape(a)}</td><td>{escape(b)}</td><td>{mean:.2f}</td>"
+                    f"<td>{len(found)}</td><td>{escape(alike)}</td></tr>")
+    return "".join(rows)
 
 
 def write_html(matches, spread, entries, path, settings, top=30, warnings=()):
     """similarity.html; `entries` maps names to Entry, `settings` is shown as given."""
     shown = [m for m in matches if m.shared][:top]
-    figures = []
+    figures, empty = [], []
     for function, values in spread.items():
-        if values:
-            ordered = sorted(values)
-            median = ordered[len(ordered) // 2]
-            figures.append(f"<figure>{histogram_svg(values)}<figcaption><code>"
-                           f"{escape(function)}</code>: {len(values)} pairs, median "
-                           f"{median:.2f}, highest {ordered[-1]:.2f}</figcaption></figure>")
+        if not values:
+            empty.append(function)
+            continue
+        ordered = sorted(values)
+        figures.append(f"<figure>{histogram_svg(values)}<figcaption><code>{escape(function)}"
+                       f"</code>: {len(values)} pairs, median {ordered[len(ordered) // 2]:.2f}, "
+                       f"highest {ordered[-1]:.2f}</figcaption></figure>")
+    if empty:
+        figures.append("<p>No code left to compare once the discounts are made: "
+                       + ", ".join(f"<code>{escape(f)}</code>" for f in empty) + ".</p>")
     rows = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
                    for k, v in settings.items())
     notes = "".join(f"<li>{escape(w)}</li>" for w in warnings)
@@ -103,9 +134,17 @@ def write_html(matches, spread, entries, path, settings, top=30, warnings=()):
         f"<table>{rows}</table>",
         f"<ul>{notes}</ul>" if notes else "",
         "<h2>What is normal for each function</h2>",
-        "<p>Similarity of every pair of the class (log-scaled bar heights).</p>",
+        "<p>Similarity of every pair of the class that has code left once the starter code and "
+        "what most of the class writes are discounted (log-scaled bar heights).</p>",
         f'<div class="histograms">{"".join(figures)}</div>',
-        f"<h2>The {len(shown)} most similar pairs</h2>",
+        "<h2>Pairs across functions</h2>",
+        "<p>Mean similarity over the functions both students wrote (leaving out those with "
+        "nothing left after the discounts); a pair alike in many "
+        "functions says more than one alike in one short function.</p>",
+        '<table class="overview"><tr><th>student</th><th>student</th><th>mean</th>'
+        f"<th>functions compared</th><th>at 0.5 or more</th></tr>{overview_rows(matches, top)}"
+        "</table>",
+        f"<h2>The {len(shown)} most similar functions, side by side</h2>",
         "<p>Highlighted: fragments the two share after discounting the starter code and what "
         "most of the class writes. Comments and names are ignored by the comparison but "
         "shown as written.</p>",
