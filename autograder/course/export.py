@@ -386,9 +386,13 @@ def canvas_import(export, grades, column=None, missing_as_zero=False, scale=Fals
 
 
 def export_canvas(grades, canvas_export, out, column=None, missing_as_zero=False, scale=False):
+    grades = read_gradebook(grades)
+    if not Path(canvas_export).is_file():
+        raise ExportError(f"no file {canvas_export}: in Canvas, open Grades, then Export > "
+                          f"Export Entire Gradebook, and pass the CSV it downloads")
     sheet = read_sheet(canvas_export)
     export = parse_canvas(sheet, str(canvas_export))
-    rows, outcome = canvas_import(export, read_gradebook(grades), column, missing_as_zero, scale)
+    rows, outcome = canvas_import(export, grades, column, missing_as_zero, scale)
     write_sheet(replace(sheet, rows=rows), out)
     return outcome
 
