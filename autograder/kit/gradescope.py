@@ -28,9 +28,15 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 set -u
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 PYTHON="${PYTHON:-$ROOT/venv/bin/python}"   # the venv setup.sh made
+SUBMISSION="$ROOT/submission"
+# A student who uploaded the submission.zip of `make submit` whole: grade that zip.
+if [ -z "$(find "$SUBMISSION" -name layers.py -print -quit)" ]; then
+    ZIPS="$(find "$SUBMISSION" -maxdepth 2 -iname '*.zip' ! -path '*/__MACOSX/*')"
+    if [ -n "$ZIPS" ] && [ "$(printf '%s\n' "$ZIPS" | wc -l)" -eq 1 ]; then SUBMISSION="$ZIPS"; fi
+fi
 cd "$ROOT/source"
 mkdir -p "$ROOT/results"
-exec "$PYTHON" -m autograder grade "$ROOT/submission" --out "$ROOT/results"
+exec "$PYTHON" -m autograder grade "$SUBMISSION" --out "$ROOT/results"
 """
 
 SETUP_SH = """#!/usr/bin/env bash

@@ -17,14 +17,17 @@ ROOT = Path(__file__).resolve().parents[3]
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 
 
+STUDENT_ZIP = ROOT / "submissions" / "carol_mistakes.zip"
+
+
 def unpack(bundle, root):
-    """The bundle as Gradescope lays it out: the zip in root/source, a student's zip in
+    """The bundle as Gradescope lays it out: the zip in root/source, a student's files in
     root/submission."""
     with zipfile.ZipFile(bundle) as archive:
         archive.extractall(root / "source")
     for name in ("run_autograder", "setup.sh"):
         (root / "source" / name).chmod(0o755)  # Gradescope keeps the zip's modes
-    with zipfile.ZipFile(ROOT / "submissions" / "carol_mistakes.zip") as archive:
+    with zipfile.ZipFile(STUDENT_ZIP) as archive:
         archive.extractall(root / "submission")
 
 
@@ -56,6 +59,13 @@ def test_autograder_zip_grades_a_submission_in_gradescope_layout(tmp_path):
     requirements = (tmp_path / "autograder/source/requirements.txt").read_text()
     assert "numpy" in requirements and "threadpoolctl" in requirements
     assert_graded(run_autograder(tmp_path / "autograder", PYTHON=sys.executable))
+    # The same student uploading the zip `make submit` made, kept whole: the same grade.
+    first = json.loads((tmp_path / "autograder/results/results.json").read_text())["score"]
+    shutil.rmtree(tmp_path / "autograder/submission")
+    (tmp_path / "autograder/submission").mkdir()
+    shutil.copy(STUDENT_ZIP, tmp_path / "autograder/submission/submission.zip")
+    again = run_autograder(tmp_path / "autograder", PYTHON=sys.executable)
+    assert again["score"] == first
 
 
 def test_every_shipped_file_reads_on_ubuntu_22_04s_python_3_10(tmp_path):
