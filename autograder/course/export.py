@@ -45,8 +45,10 @@ ALIASES = {
     "late": ("late",),
     "max": ("max", "max_score"),
 }
-# Free-text columns where the gradebook says a row is not a grade.
-NOTE_COLUMNS = ("status", "notes", "integrity")
+# Where the gradebook flags a row for a person ("no submission | duplicate"), and where it
+# notes what grading met ("grading failed: ..."); entries are joined by " | ".
+FLAG_COLUMNS = ("flags", "status")
+NOTE_COLUMNS = ("integrity", "notes")
 
 
 @dataclass(frozen=True)
@@ -110,13 +112,17 @@ def rubric_total():
     return sum(graded.points for graded in RUBRIC)
 
 
+def entries(row, columns):
+    return [e.strip().lower() for name in columns for e in (row.get(name) or "").split("|")]
+
+
 def status_of(row):
-    said = " ".join(row.get(name) or "" for name in NOTE_COLUMNS).lower()
-    if NO_SUBMISSION in said:
+    """Whole entries only: the notes quote paths from the submission, which the student names."""
+    if NO_SUBMISSION in entries(row, FLAG_COLUMNS) or parse_number(row.get("total")) is None:
         return NO_SUBMISSION
-    if FAILED in said:
+    if any(e.startswith(FAILED) for e in entries(row, NOTE_COLUMNS)):
         return FAILED
-    return GRADED if parse_number(row.get("total")) is not None else NO_SUBMISSION
+    return GRADED
 
 
 def grade_from_row(row):

@@ -16,10 +16,6 @@ import pytest
 from autograder.__main__ import main
 from autograder.course.export import (
     ExportError, export_canvas, export_long, export_moodle, read_gradebook)
-from autograder.course.grade_all import write_gradebook
-from autograder.grading.results import SubmissionResult
-from autograder.rubric.cases import selected_cases
-from autograder.grading.results import CaseResult
 
 TOTALS = ["Current Points", "Final Points", "Current Score", "Unposted Current Score",
           "Final Score", "Unposted Final Score", "Current Grade", "Unposted Current Grade",
@@ -58,27 +54,33 @@ def canvas_export(tmp_path):
     return path
 
 
-GRADEBOOK = ["student", "total", "conv_forward_naive", "integrity", "canvas_user_id", "login",
-             "email", "late"]
+# gradebook.csv's columns as grade-all writes them (functions cut to one here).
+GRADEBOOK = ["student", "total", "conv_forward_naive", "max", "name", "login", "email", "sid",
+             "canvas_user_id", "late", "submitted_at", "submission", "flags", "integrity"]
+
+
+def row(student, total, **cells):
+    return {"student": student, "total": total, "max": "100", **cells}
 
 
 def write_class(folder, rows, columns=GRADEBOOK):
     folder.mkdir(exist_ok=True)
     with open(folder / "gradebook.csv", "w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(columns)
+        writer = csv.DictWriter(file, columns)
+        writer.writeheader()
         writer.writerows(rows)
     return folder
 
 
 @pytest.fixture
 def grades(tmp_path):
-    """A class as a Canvas layout would grade it: Canvas user id and login per student."""
+    """A class as the Canvas layout grades it: Canvas user id and login per student."""
     return write_class(tmp_path / "grades", [
-        ["ada", "93.5", "12", "", "101", "ada", "", "False"],
-        ["alan", "71.25", "12", "", "102", "alan@uni.edu", "", "True"],
-        ["grace", "0", "0", "grading failed: the grader stopped: MemoryError", "103", "grace", "", ""],
-        ["zoe", "88", "12", "", "999", "zoe", "", ""],            # not in Canvas
+        row("ada", "93.5", canvas_user_id="101", login="ada"),
+        row("alan", "71.25", canvas_user_id="102", login="alan@uni.edu", late="late"),
+        row("grace", "0", canvas_user_id="103", login="grace",
+            integrity="grading failed: the grader stopped: MemoryError"),
+        row("zoe", "88", canvas_user_id="999", login="zoe"),            # not in Canvas
     ])
 
 
@@ -146,27 +148,27 @@ def test_canvas_keeps_a_byte_order_mark_semicolons_and_reads_decimal_commas(tmp_
 
 
 def test_canvas_matches_by_login_or_sis_id_when_the_layout_gave_only_a_name(tmp_path, canvas_export):
-    grades = write_class(tmp_path / "folders", [["ada", "90", "12", ""], ["S004", "40", "1", ""],
-                                                ["alan@uni.edu", "60", "2", ""]],
-                         columns=["student", "total", "conv_forward_naive", "integrity"])
+    grades = write_class(tmp_path / "folders", [row("ada", "90"), row("S004", "40"),
+                                                row("alan@uni.edu", "60")])
     out = tmp_path / "import.csv"
     export_canvas(grades, canvas_export, out)
     taken = canvas_would_read(read_csv(out))["Assignment 2: ConvNet layers (2002)"]
     assert (taken["101"], taken["102"], taken["104"]) == ("90", "60", "40")
 
 
-def test_canvas_reads_the_gradebook_grade_all_writes(tmp_path, canvas_export):
-    def result(student, share):
-        cases = [CaseResult(g.function, c.title, c.visibility, g.case_points(c),
-                            score=g.case_points(c) * share)
-                 for g, c in selected_cases(("public", "hidden"))]
-        return SubmissionResult(student, cases=cases)
-    (tmp_path / "grades").mkdir()
-    write_gradebook([result("ada", 1.0), result("grace", 0.5)], tmp_path / "grades" / "gradebook.csv")
-    out = tmp_path / "import.csv"
-    export_canvas(tmp_path / "grades", canvas_export, out)
-    taken = canvas_would_read(read_csv(out))["Assignment 2: ConvNet layers (2002)"]
-    assert (taken["101"], taken["103"]) == ("100", "50")
+def test_canvas_reads_a_gradebook_with_only_student_and_total(tmp_path, canvas_export):
+    grades = write_class(tmp_path / "old", [{"student": "ada", "total": "100"}],
+                         columns=["student", "total"])
+    export_canvas(grades, canvas_export, tmp_path / "import.csv")
+    assert canvas_would_read(read_csv(tmp_path / "import.csv"))[
+        "Assignment 2: ConvNet layers (2002)"]["101"] == "100"
+
+
+def test_a_path_the_student_named_cannot_pass_for_a_flag(tmp_path):
+    grades = write_class(tmp_path / "g", [row("eve", "80", integrity="several layers.py found; "
+                                              "graded no submission/layers.py (ignored: grading failed/layers.py)")])
+    (grade,) = read_gradebook(grades)
+    assert (grade.status, grade.score) == ("graded", 80.0)
 
 
 def test_missing_as_zero_zeroes_no_submission_but_never_a_failed_grading(tmp_path, grades, canvas_export):
@@ -210,8 +212,9 @@ def test_canvas_excused_unassigned_and_doubly_matched_students_are_left_for_a_hu
     rows[3][7], rows[4][7] = "EX", "N/A"
     canvas_export.write_text(canvas_text(rows))
     grades = write_class(tmp_path / "grades", [
-        ["ada", "90", "1", "", "101", "ada", "", ""], ["alan", "80", "1", "", "102", "", "", ""],
-        ["emmy", "70", "1", "", "104", "", "", ""], ["emmy (2)", "75", "1", "", "", "emmy", "", ""]])
+        row("ada", "90", canvas_user_id="101"), row("alan", "80", canvas_user_id="102"),
+        row("emmy", "70", canvas_user_id="104", flags="duplicate"),
+        row("emmy (2)", "75", login="emmy", flags="duplicate")])
     outcome = export_canvas(grades, canvas_export, tmp_path / "out.csv")
     taken = canvas_would_read(read_csv(tmp_path / "out.csv"))["Assignment 2: ConvNet layers (2002)"]
     assert (taken["101"], taken["102"], taken["104"]) == ("EX", "N/A", "")
@@ -229,32 +232,31 @@ def test_not_a_canvas_export_is_refused_with_where_to_get_one(tmp_path, grades):
         export_canvas(tmp_path / "nowhere", other, tmp_path / "out.csv")
 
 
-def test_long_has_a_row_per_student_with_blank_for_no_grade(tmp_path, grades):
-    write_class(grades, [["ada", "93.5", "12", "", "101", "ada", "ada@uni.edu", "False"],
-                         ["bea", "", "", "no submission", "", "", "bea@uni.edu", ""],
-                         ["grace", "0", "0", "grading failed: time-out", "103", "grace", "", ""]])
+def test_long_has_a_row_per_student_with_blank_for_no_grade(tmp_path):
+    grades = write_class(tmp_path / "grades", [
+        row("ada", "93.5", canvas_user_id="101", email="ada@uni.edu"),
+        row("bea", "", email="bea@uni.edu", sid="S9", flags="no submission"),
+        row("grace", "0", canvas_user_id="103", late="late", integrity="grading failed: time-out")])
     export_long(grades, tmp_path / "long.csv")
     assert read_csv(tmp_path / "long.csv") == [
         ["student", "id", "email", "score", "max", "late", "status"],
-        ["ada", "101", "ada@uni.edu", "93.5", "100", "no", "graded"],
-        ["bea", "", "bea@uni.edu", "", "100", "", "no submission"],
-        ["grace", "103", "", "", "100", "", "grading failed"]]
+        ["ada", "101", "ada@uni.edu", "93.5", "100", "", "graded"],
+        ["bea", "S9", "bea@uni.edu", "", "100", "", "no submission"],
+        ["grace", "103", "", "", "100", "yes", "grading failed"]]
     export_long(grades, tmp_path / "long.csv", missing_as_zero=True)
-    assert [row[3] for row in read_csv(tmp_path / "long.csv")[1:]] == ["93.5", "0", ""]
+    assert [r[3] for r in read_csv(tmp_path / "long.csv")[1:]] == ["93.5", "0", ""]
 
 
 def test_moodle_file_has_identifiers_and_one_grade_column_and_only_graded_students(tmp_path):
-    grades = write_class(tmp_path / "grades", [
-        ["submission_1", "81", "1", "", "", "", "ada@uni.edu", ""],
-        ["bea", "", "", "no submission", "", "", "bea@uni.edu", ""]],
-        columns=["student", "total", "conv_forward_naive", "integrity", "canvas_user_id", "sid",
-                 "email", "late"])
+    grades = write_class(tmp_path / "grades", [  # as the Gradescope layout grades a class
+        row("S1", "81", name="Ada Lovelace", sid="S1", email="ada@uni.edu"),
+        row("bea@uni.edu", "", email="bea@uni.edu", flags="no submission")])
     outcome = export_moodle(grades, tmp_path / "moodle.csv", column="Assignment: ConvNet layers")
     rows = read_csv(tmp_path / "moodle.csv")
     # Moodle refuses a file whose rows have other counts of columns than its header.
-    assert {len(row) for row in rows} == {4}
+    assert {len(r) for r in rows} == {4}
     assert rows == [["Email address", "ID number", "Username", "Assignment: ConvNet layers"],
-                    ["ada@uni.edu", "", "submission_1", "81"]]
+                    ["ada@uni.edu", "S1", "S1", "81"]]
     assert (outcome.written, outcome.untouched) == (1, 1)
 
 
@@ -271,8 +273,8 @@ def test_export_verb_writes_the_file_or_exits_2_with_the_reason(tmp_path, grades
     assert "no gradebook.csv" in capsys.readouterr().err
 
 
-def test_gradebook_without_identifiers_reads_with_the_rubric_total(tmp_path):
-    grades = write_class(tmp_path / "g", [["alice", "100", "12", ""]],
-                         columns=["student", "total", "conv_forward_naive", "integrity"])
+def test_gradebook_without_max_reads_with_the_rubric_total(tmp_path):
+    grades = write_class(tmp_path / "g", [{"student": "alice", "total": "100"}],
+                         columns=["student", "total", "integrity"])
     (grade,) = read_gradebook(grades)
     assert (grade.student, grade.score, grade.max_score, grade.status) == ("alice", 100.0, 100.0, "graded")
