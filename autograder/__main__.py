@@ -1,23 +1,73 @@
-"""The command line: `python -m autograder VERB ...`; each verb lives in the module of its name.
+"""The autograder's command line: `python -m autograder VERB ...`, each verb a few lines that
+call into a room. Staff grade with `grade`, `grade-all` and `export`; students run `check`.
 
 Exit status: 0 whenever grading finished, whatever the score; 2 when it could not start
-(a bad path, missing fixtures).
+(a bad path or flag, stale fixtures). `python -m autograder VERB --help` says more.
 """
 import argparse
 import json
 import os
+import re
 import sys
+import textwrap
 from dataclasses import fields
+from pathlib import Path
 
+from .paths import ROOT
 from .sandbox.limits import Limits
 
 
+class UsageError(ValueError):
+    """The command line asks for something that cannot be done; the message says why."""
+
+
+def version():
+    """The kit's version, from pyproject.toml (or the installed metadata when it is absent)."""
+    try:
+        found = re.search(r'^version\s*=\s*"([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M)
+        if found:
+            return found[1]
+    except OSError:
+        pass
+    try:
+        from importlib.metadata import version as installed
+        return installed("convnet-layers-kit")
+    except Exception:  # no metadata either: still answer
+        return "unknown"
+
+
+def positive(kind, what="a number"):
+    """An argparse type: a number of this kind (int, float) that is more than 0."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not value > 0:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what} more than 0")
+        return value
+    parse.__name__ = kind.__name__  # what argparse names in its own messages
+    return parse
+
+
+# What each limit means, for --help (the names and defaults come from Limits itself).
+LIMIT_HELP = {
+    "seconds_per_case": "wall-clock seconds one case may take",
+    "seconds_to_import": "seconds importing the student's files may take",
+    "memory_mb": "memory the student's code may use, in MB",
+    "output_kb": "what the student's code may print, in KB in all",
+    "results_mb": "what one case may send back, in MB",
+    "uid": "the unprivileged user student code runs as, when the grader is root",
+}
+
+
 def add_limits(parser):
-    group = parser.add_argument_group("limits on student code")
+    group = parser.add_argument_group("limits on student code (each must be more than 0)")
     for field in fields(Limits):
         flag = "--" + field.name.replace("_", "-")
-        group.add_argument(flag, type=type(field.default), default=field.default,
-                           help=f"default {field.default}")
+        kind = type(field.default)
+        group.add_argument(flag, type=positive(kind, "a whole number" if kind is int else "a number"),
+                           default=field.default, help=LIMIT_HELP.get(field.name, field.name))
 
 
 def limits_from(args):
@@ -39,7 +89,7 @@ SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM
 
 def grade(args):
     from .grading.grade import grade_files
-    from .grading.report import write_outputs
+    from .grading.report import function_table, write_outputs
     from .grading.submission import read_submission, student_name
     files, notes = read_submission(args.submission)
     result = grade_files(student_name(args.submission), files, notes, limits=limits_from(args))
@@ -48,13 +98,31 @@ def grade(args):
     if args.json:
         print(json.dumps(result.to_dict()))
     else:
+        print("\n".join(function_table(result)))
         print(f"{result.student}: {result.score:g} / {result.max_score:g}"
               + (f" -> {args.out}" if args.out else ""))
     return 0
 
 
+def class_folder(path):
+    """grade-all grades a folder; a zip is refused with what to do instead."""
+    path = Path(path)
+    if path.is_file():
+        if path.suffix.lower() == ".zip":
+            raise UsageError(f"{path} is a zip file; grade-all takes a folder. If it is a class "
+                             f"download (Canvas, Gradescope), unzip it and pass the folder: "
+                             f"unzip {path} -d {path.with_suffix('')} && python -m autograder "
+                             f"grade-all {path.with_suffix('')} --out DIR. If it is one student's "
+                             f"submission, use: python -m autograder grade {path}")
+        raise UsageError(f"{path} is a file; grade-all takes a folder of submissions")
+    if not path.is_dir():
+        raise UsageError(f"no folder {path}")
+    return path
+
+
 def grade_all(args):
     from .course.grade_all import grade_all as run
+    class_folder(args.folder)
     against = args.against if (args.similarity or args.against) else None
     results = run(args.folder, args.out, args.jobs, limit_args(args), base_uid=args.uid,
                   similarity_against=against)
@@ -139,53 +207,149 @@ def notebooks(args):
     return run_notebooks()
 
 
+def export(args):
+    from .course import export as exports
+    try:
+        if args.target == "canvas":
+            outcome = exports.export_canvas(args.grades, args.gradebook, args.out, args.column,
+                                            args.missing_as_zero, args.scale)
+        elif args.target == "moodle":
+            outcome = exports.export_moodle(args.grades, args.out, args.column, args.missing_as_zero)
+        else:
+            outcome = exports.export_long(args.grades, args.out, args.missing_as_zero)
+    except exports.ExportError as error:
+        raise UsageError(str(error)) from None
+    for warning in outcome.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(outcome.summary(args.out))
+    return 0
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions as written (examples keep their lines), and every real default shown."""
+
+    def _get_help_string(self, action):
+        shown = (action.option_strings and action.default not in (None, False, argparse.SUPPRESS)
+                 and action.default != [])
+        return action.help + (" (default: %(default)s)" if shown else "")
+
+
+def paragraphs(text):
+    """Wrap prose to the terminal's usual width; indented lines (examples) stay as written."""
+    return "\n\n".join(part if part.startswith("  ") else textwrap.fill(part, 88)
+                        for part in text.split("\n\n"))
+
+
+def add_verb(verbs, name, run, text, description=None):
+    """A verb: `text` is its line in the list of verbs, `description` its --help."""
+    description = description or text[0].upper() + text[1:] + "."
+    parser = verbs.add_parser(name, help=text, description=paragraphs(description),
+                              formatter_class=HelpFormatter)
+    parser.set_defaults(run=run)
+    return parser
+
+
+def add_export(verbs):
+    exporter = add_verb(verbs, "export", None, "write grade-all's gradebook in an LMS's import format",
+                        "Write grade-all's gradebook.csv in the format another system imports.\n\n"
+                        "  python -m autograder export canvas GRADES --gradebook EXPORT.csv --out IMPORT.csv\n"
+                        "  python -m autograder export moodle GRADES --out IMPORT.csv\n"
+                        "  python -m autograder export long GRADES --out GRADES.csv\n\n"
+                        "GRADES is the folder grade-all wrote (or its gradebook.csv). Students "
+                        "without a grade are left blank unless --missing-as-zero; a submission "
+                        "the grader failed on is never exported as 0 (it is listed instead).")
+    targets = exporter.add_subparsers(dest="target", required=True, metavar="TARGET")
+    canvas = add_verb(targets, "canvas", export, "Canvas: fill the assignment's column of its gradebook export",
+                      "Fill one assignment's column of the gradebook CSV that Canvas exports "
+                      "(Grades > Export > Export Entire Gradebook) and write the file to import "
+                      "(Grades > Import). Students are matched by Canvas user id, then SIS User "
+                      "ID, then SIS Login ID (or email), then the name their submission was "
+                      "graded under. The file keeps Canvas's student columns and Points "
+                      "Possible row and the one assignment column; Canvas's read-only totals "
+                      "and the other assignments are left out (Canvas's importer skips them, "
+                      "and leaving them out cannot undo a change made in Canvas since the "
+                      "export).")
+    moodle = add_verb(targets, "moodle", export, "Moodle: identifier columns and one grade column",
+                      "Write a CSV for Moodle's Grades > Import > CSV file: columns Email "
+                      "address, ID number, Username and one grade column; map one identifier "
+                      "and the grade column to your grade item in Moodle. Students without a "
+                      "grade are left out. Moodle refuses the whole file if one identifier "
+                      "matches nobody: map the column that every row has.")
+    long = add_verb(targets, "long", export, "one row per student: student, id, email, score, max, late, status")
+    for parser in (canvas, moodle, long):
+        parser.add_argument("grades", metavar="GRADES", help="the folder grade-all wrote, or its gradebook.csv")
+        parser.add_argument("--out", required=True, help="the CSV file to write")
+        parser.add_argument("--missing-as-zero", action="store_true",
+                            help="give 0 to students who submitted nothing (never to failed gradings)")
+    canvas.add_argument("--gradebook", required=True, metavar="EXPORT.csv",
+                        help="the gradebook CSV Canvas exported")
+    canvas.add_argument("--column", metavar="NAME",
+                        help="the assignment column, by title or id (needed only when the export "
+                             "has several and none names this kit)")
+    canvas.add_argument("--scale", action="store_true",
+                        help="convert scores to the Canvas assignment's points when they differ")
+    moodle.add_argument("--column", default="Grade", metavar="NAME", help="the grade column's name")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     formatter_class=HelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
-    one = verbs.add_parser("grade", help="grade one submission (a folder or a .zip)")
-    one.add_argument("submission")
-    one.add_argument("--out", help="folder for results.json and report.md")
-    one.add_argument("--json", action="store_true", help="print the full result as JSON")
+    one = add_verb(verbs, "grade", grade, "grade one submission (a folder or a .zip)",
+                   "Grade one submission: a folder or a .zip holding layers.py and cnn.py at any "
+                   "depth. Prints the score per function with the cases that failed; with --out, "
+                   "writes results.json (Gradescope's format) and report.md there.")
+    one.add_argument("submission", help="a folder or a .zip")
+    one.add_argument("--out", help="folder for results.json and report.md (none: print only)")
+    one.add_argument("--json", action="store_true", help="print the full result as JSON instead")
     add_limits(one)
-    one.set_defaults(run=grade)
 
-    many = verbs.add_parser("grade-all", help="grade every submission in a folder")
-    many.add_argument("folder")
+    many = add_verb(verbs, "grade-all", grade_all, "grade every submission in a folder",
+                    "Grade every submission in FOLDER (a folder; unzip a class download first), "
+                    "each in its own sandboxed process, and write per-student results.json and "
+                    "report.md, gradebook.csv and summary.md/.png into --out.")
+    many.add_argument("folder", help="the class: a folder of submissions")
     many.add_argument("--out", required=True, help="folder for the gradebook and reports")
-    many.add_argument("-j", "--jobs", type=int, default=2, help="submissions graded at once")
+    many.add_argument("-j", "--jobs", type=positive(int, "a whole number"), default=2,
+                      help="submissions graded at once (at most the number of cores)")
     many.add_argument("--similarity", action="store_true",
                       help="also compare the class function by function (see `similarity`)")
     many.add_argument("--against", action="append", default=[], metavar="FOLDER",
                       help="with --similarity, also compare with FOLDER's submissions")
     add_limits(many)
-    many.set_defaults(run=grade_all)
 
-    alike = verbs.add_parser("similarity", help="who shares code with whom, function by function")
+    alike = add_verb(verbs, "similarity", similarity, "who shares code with whom, function by function",
+                     "Compare the class's submissions function by function (the starter code and "
+                     "what most of the class writes discounted) into similarity.csv and "
+                     "similarity.html: a reason to look, not proof.")
     alike.add_argument("folder", help="the class: a folder of submissions")
     alike.add_argument("--out", required=True, help="folder for similarity.csv and .html")
     alike.add_argument("--against", action="append", default=[], metavar="FOLDER",
                        help="also compare with every submission in FOLDER (repeatable)")
     alike.add_argument("--cap", type=share, default=0.3,
                        help="ignore fragments found in more than this share of the class")
-    alike.add_argument("--top", type=int, default=30, help="pairs shown side by side")
-    alike.set_defaults(run=similarity)
+    alike.add_argument("--top", type=positive(int, "a whole number"), default=30,
+                       help="pairs shown side by side")
 
-    own = verbs.add_parser("check", help="check your own assignment/ on the public cases")
+    add_export(verbs)
+
+    own = add_verb(verbs, "check", check, "check your own assignment/ on the public cases",
+                   "Run your assignment/ on the public cases, in the grader's sandbox: a table of "
+                   "every function, or the details of the functions you name.")
     own.add_argument("functions", nargs="*", help="only these functions, with details")
-    own.set_defaults(run=check)
 
     for name, run, text in [
         ("fixtures", fixtures, "regenerate the fixtures from the reference"),
         ("stubs", stubs, "derive the assignment/ stubs from reference/"),
         ("release", release, "build dist/student/ and dist/student.zip"),
-        ("gradescope", gradescope, "build dist/autograder.zip"),
+        ("gradescope", gradescope, "build dist/autograder.zip (upload it to Gradescope)"),
         ("notebooks", notebooks, "execute every notebook against the reference"),
         ("bench", bench, "time the fast layers against torch and the naive ones"),
         ("submit", submit, "pack your layers.py, cnn.py and notebooks into submission.zip"),
     ]:
-        verbs.add_parser(name, help=text).set_defaults(run=run)
+        add_verb(verbs, name, run, text)
     return parser
 
 
@@ -200,7 +364,8 @@ def main(argv=None):
         if args.verb in ("grade", "grade-all"):
             check_made_from_current_sources()  # never grade against an older rubric's values
         return args.run(args)
-    except (FixtureError, SubmissionError, FileNotFoundError, NotADirectoryError) as error:
+    except (FixtureError, SubmissionError, UsageError, FileNotFoundError,
+            NotADirectoryError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as error:

@@ -72,3 +72,18 @@ def write_outputs(result, out_dir):
     (out_dir / "results.json").write_text(json.dumps(gradescope_results(result), indent=1) + "\n")
     (out_dir / "report.md").write_text(markdown_report(result))
     return out_dir
+
+
+def function_table(result):
+    """Lines of a plain-text table: each function's score and the cases it failed."""
+    failing = {}
+    for case in result.cases:
+        if not case.passed:
+            hidden = " (hidden)" if case.visibility == "hidden" else ""
+            failing.setdefault(case.function, []).append(case.title + hidden)
+    width = max([len("function"), *map(len, result.by_function())])
+    lines = [f"{'function':<{width}}  {'score':>9}  failing cases"]
+    for name, (score, most) in result.by_function().items():
+        lines.append(f"{name:<{width}}  {f'{score:g}/{most:g}':>9}  "
+                     + ("; ".join(failing.get(name, [])) or "-"))
+    return lines

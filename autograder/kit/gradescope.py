@@ -5,8 +5,13 @@ At the zip's root: `setup.sh` (installs the Python dependencies), `run_autograde
 the autograder package, the pristine stubs and provided code, and every fixture. The
 reference solution is not needed to grade, so it does not travel.
 
-`run_autograder` honours AUTOGRADER_ROOT in place of /autograder, and PYTHON in place of
-python3, so that it can be run (and tested) off Gradescope.
+The dependencies go into a virtual environment, /autograder/venv: Ubuntu 24.04 and Debian 12
+mark their system Python "externally managed" and pip refuses to install into it, and
+Gradescope's own harness runs on the system python3, which must stay as it is. On Ubuntu
+22.04 (Gradescope's default image) the same venv works the same way.
+
+Both scripts honour AUTOGRADER_ROOT in place of /autograder and PYTHON in place of the
+interpreter, so that they can be run (and tested) off Gradescope.
 """
 import tomllib
 import zipfile
@@ -19,26 +24,51 @@ DIST = ROOT / "dist"
 NOT_SHIPPED = {"mistakes.py", "kit", "student"}
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Gradescope runs this; off Gradescope set AUTOGRADER_ROOT (and PYTHON) to try it.
+# Gradescope runs this for each submission; off Gradescope set AUTOGRADER_ROOT to try it.
 set -u
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
+PYTHON="${PYTHON:-$ROOT/venv/bin/python}"   # the venv setup.sh made
+SUBMISSION="$ROOT/submission"
+# A student who uploaded the submission.zip of `make submit` whole: grade that zip.
+if [ -z "$(find "$SUBMISSION" -name layers.py -print -quit)" ]; then
+    ZIPS="$(find "$SUBMISSION" -maxdepth 2 -iname '*.zip' ! -path '*/__MACOSX/*')"
+    if [ -n "$ZIPS" ] && [ "$(printf '%s\n' "$ZIPS" | wc -l)" -eq 1 ]; then SUBMISSION="$ZIPS"; fi
+fi
 cd "$ROOT/source"
 mkdir -p "$ROOT/results"
-exec "${PYTHON:-python3}" -m autograder grade "$ROOT/submission" --out "$ROOT/results"
+exec "$PYTHON" -m autograder grade "$SUBMISSION" --out "$ROOT/results"
 """
 
 SETUP_SH = """#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the image. The packages go into a venv:
+# pip refuses the system Python of Ubuntu 24.04 and Debian 12 (externally managed).
 set -eu
-apt-get update -qq && apt-get install -y -qq python3 python3-pip
-python3 -m pip install -q -r /autograder/source/requirements.txt
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+PYTHON="${PYTHON:-python3}"
+VENV="$ROOT/venv"
+if ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then
+    # Debian and Ubuntu ship venv's pip in a package of its own (python3.X-venv).
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv
+    PYTHON=python3
+fi
+rm -rf "$VENV"
+"$PYTHON" -m venv "$VENV"
+"$VENV/bin/python" -m pip install --quiet -r "$ROOT/source/requirements.txt"
+# Fail the build here, not at every student's submission, if anything grading needs is missing.
+cd "$ROOT/source" && "$VENV/bin/python" -c "import autograder.grading.grade"
+echo "grader installed in $VENV ($("$VENV/bin/python" --version))"
 """
+
+# What `grade` imports beyond the standard library (rubric/fixtures.py: threadpoolctl).
+GRADING_PACKAGES = ("numpy", "threadpoolctl")
 
 
 def grading_requirements():
     """The pinned dependencies grading needs, read from pyproject.toml."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    needed = ("numpy", "tqdm", "matplotlib")
-    return [d.split("#")[0].strip() for d in project["dependencies"] if d.startswith(needed)]
+    return [d.split("#")[0].strip() for d in project["dependencies"]
+            if d.startswith(GRADING_PACKAGES)]
 
 
 def grader_sources():
