@@ -26,23 +26,25 @@ CELL_TIMEOUT = 300
 
 COLAB_CELL = """\
 # Google Colab only: elsewhere this cell does nothing. First put the student folder where
-# Colab finds it: unzip student.zip into your Google Drive ("My Drive", to keep your work),
-# or upload student.zip to the Files pane on the left (lost when the session ends). This cell
-# finds the folder, works from its notebooks/, and installs what Colab lacks.
+# Colab finds it: in your Google Drive ("My Drive"; the folder, or student.zip as it came),
+# or student.zip uploaded to the Files pane on the left (lost when the session ends). This
+# cell finds it (unzipping it once), works from its notebooks/, and installs what Colab lacks.
 import os, sys
 if "google.colab" in sys.modules and not os.path.isdir("../autograder"):
     import glob, importlib.util, subprocess, zipfile
     CONTENT = "/content"
-    if os.path.isfile(f"{CONTENT}/student.zip") and not os.path.isdir(f"{CONTENT}/student"):
-        zipfile.ZipFile(f"{CONTENT}/student.zip").extractall(CONTENT)
-    if not glob.glob(f"{CONTENT}/*/autograder"):
-        from google.colab import drive
-        drive.mount(f"{CONTENT}/drive")
-    found = sorted(glob.glob(f"{CONTENT}/*/autograder") + glob.glob(f"{CONTENT}/drive/MyDrive/*/autograder")
-                   + glob.glob(f"{CONTENT}/drive/MyDrive/*/*/autograder"))
-    if not found:
-        raise FileNotFoundError("no student folder (one with autograder/ in it) in My Drive or in "
-                                f"{CONTENT}: unzip student.zip into My Drive, then run this cell again")
+    for where in (CONTENT, f"{CONTENT}/drive/MyDrive"):
+        if where != CONTENT:
+            from google.colab import drive
+            drive.mount(f"{CONTENT}/drive")
+        if os.path.isfile(f"{where}/student.zip") and not os.path.isdir(f"{where}/student"):
+            zipfile.ZipFile(f"{where}/student.zip").extractall(where)
+        found = sorted(glob.glob(f"{where}/*/autograder") + glob.glob(f"{where}/*/*/autograder"))
+        if found:
+            break
+    else:
+        raise FileNotFoundError("no student folder (one with autograder/ in it) in My Drive: "
+                                "upload it there (or student.zip), then run this cell again")
     os.chdir(os.path.join(os.path.dirname(found[0]), "notebooks"))
     print("working in", os.getcwd())
     needed = {"numpy": "numpy", "sklearn": "scikit-learn", "matplotlib": "matplotlib", "tqdm": "tqdm"}

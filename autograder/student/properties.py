@@ -60,10 +60,15 @@ def disagreement(a, b):
 def worst(a, b, shape, indices):
     k = int(np.argmax(np.abs(a - b)))
     where = tuple(int(i) for i in np.unravel_index(int(indices[k]), shape))
-    return f"worst at index {where}: yours {a[k]:.4g}, your forward's {b[k]:.4g}"
+    return f"worst at index {where}: yours {a[k]:.4g}, centred differences {b[k]:.4g}"
 
 
-def gradients_agree(inputs, got):
+def gradients_agree_with(what):
+    """Each probed gradient against centred differences of the student's own `what`."""
+    return lambda inputs, got: gradients_agree(inputs, got, what)
+
+
+def gradients_agree(inputs, got, what="forward"):
     problems = []
     for key in sorted(k for k in inputs if k.startswith("probe_")):
         grad = key[len("probe_"):]
@@ -77,7 +82,7 @@ def gradients_agree(inputs, got):
             continue
         error = disagreement(analytic, got["numerical_" + grad])
         if error > GRADIENT_AGREEMENT:
-            problems.append(f"your {grad} disagrees with your own forward (error {error:.1e} > "
+            problems.append(f"your {grad} disagrees with your own {what} (error {error:.1e} > "
                             f"{GRADIENT_AGREEMENT:.0e}; {worst(analytic, got['numerical_' + grad], got[grad].shape, probe)})")
     return problems
 
@@ -262,7 +267,7 @@ def backward(function, forward, situation, inputs):
 
 
 def net_gradient(situation, reg):
-    return Property("ThreeLayerConvNet", situation, "net_gradient", net_inputs(reg), gradients_agree)
+    return Property("ThreeLayerConvNet", situation, "net_gradient", net_inputs(reg), gradients_agree_with("loss"))
 
 
 PROPERTIES = (
