@@ -2,7 +2,7 @@
 
 Tested the way it fails: a real kernel runs a notebook's own set-up cell, calls a stub, the
 test edits layers.py, and the same kernel must run the new code -- on the IPython installed
-here, and (slow) on IPython 8 in a second environment made for the purpose.
+here, and (slow) on IPython 8 and 7, each in an environment of its own made for the purpose.
 """
 import json
 import subprocess
@@ -16,9 +16,6 @@ from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
 from autograder.kit.notebooks import kit_copy
-
-IPYTHON_8 = Path("/tmp/autograder-test-ipython8")
-
 
 class Kernel:
     """A kernel started by `python` in `cwd`; `run(code)` returns what the cell printed."""
@@ -109,22 +106,24 @@ def test_each_cell_runs_the_files_as_they_are_on_disk(tmp_path):
     live_edits(tmp_path, sys.executable)
 
 
-def ipython_8():
-    """A venv with IPython 8 that takes everything else from this one (made once, in /tmp)."""
-    python = IPYTHON_8 / "bin" / "python"
+def older_ipython(major, requirement):
+    """A venv with an older IPython that takes everything else from this one (made once, in /tmp)."""
+    folder = Path(f"/tmp/autograder-test-ipython{major}")
+    python = folder / "bin" / "python"
     if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(IPYTHON_8)], check=True)
+        subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
         site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                               check=True, capture_output=True, text=True).stdout.strip()
         Path(site, "shared.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
         subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        "ipython>=8,<9"], check=True)
+                        requirement], check=True)
     version = subprocess.run([str(python), "-c", "import IPython; print(IPython.__version__)"],
                              capture_output=True, text=True).stdout
-    assert version.startswith("8."), version
+    assert version.startswith(f"{major}."), version
     return python
 
 
 @pytest.mark.slow
-def test_each_cell_runs_the_files_as_they_are_on_disk_under_ipython_8(tmp_path):
-    live_edits(tmp_path, ipython_8())
+@pytest.mark.parametrize("major, requirement", [(8, "ipython>=8,<9"), (7, "ipython>=7.23,<8")])
+def test_each_cell_runs_the_files_as_they_are_on_disk_under_older_ipython(tmp_path, major, requirement):
+    live_edits(tmp_path, older_ipython(major, requirement))
