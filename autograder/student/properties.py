@@ -17,12 +17,12 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from ..sandbox.harness import H  # the centred differences' step, as the worker's
 from ..sandbox.limits import Limits
 from ..sandbox.sandbox import Sandbox, WorkerFailed
 
 SEED = 2024
-H = 1e-5                      # the centred differences' step (as the worker's)
-GRADIENT_AGREEMENT = 1e-6     # |analytic - numerical| / (|analytic| + |numerical|), norm-wise
+GRADIENT_AGREEMENT = 1e-6     # |analytic - numerical| / (|analytic| + |numerical|), as vectors
 STATISTIC_AGREEMENT = 1e-4    # a mean or a std against what the layer's contract says
 PROBES = 120                  # gradient entries probed per input (all of them, for small ones)
 NET_PROBES = 3                # per parameter of the net (each costs two losses)
@@ -370,7 +370,11 @@ def examine(sandbox, prop, rng):
         return Finding(prop.function, prop.situation, "not run", [f"your code raised {header.get('error', 'an error')}"])
     if header.get("none") or header.get("bad"):
         return Finding(prop.function, prop.situation, "not run", ["not implemented yet"])
-    problems = prop.judge(inputs, got)
+    try:
+        problems = prop.judge(inputs, got)
+    except Exception as error:  # outputs of a form the judge cannot read (a wrong ndim, ...)
+        return Finding(prop.function, prop.situation, "not run",
+                       [f"what your code returned could not be read ({type(error).__name__}: {error})"])
     return Finding(prop.function, prop.situation, "disagrees" if problems else "agrees", problems)
 
 

@@ -140,3 +140,10 @@ def test_a_damaged_public_case_never_asks_a_student_to_make_fixtures(bundle, tmp
                           env=ENV, capture_output=True, text=True)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "download the student bundle again" in done.stderr and "make fixtures`" not in done.stderr
+
+
+def test_make_notebook_lets_jupyter_run_as_root_only_when_the_student_is_root(bundle):
+    done = subprocess.run(["make", "-n", "notebook"], cwd=bundle, env=ENV, capture_output=True, text=True)
+    launch = [line for line in done.stdout.splitlines() if "jupyter notebook" in line]
+    assert len(launch) == 1 and launch[0].endswith("notebooks/")
+    assert ("--allow-root" in launch[0]) == (os.getuid() == 0)
