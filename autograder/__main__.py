@@ -157,11 +157,15 @@ def similarity(args):
 
 
 def check(args):
-    from .student.check import check as check_functions, print_table
-    if args.functions:
-        check_functions(*args.functions)
-    else:
-        print_table()
+    from .student.check import UnknownFunction, check as check_functions, print_table
+    try:
+        if args.functions:
+            check_functions(*args.functions)
+        else:
+            print_table()
+    except UnknownFunction as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -358,10 +362,14 @@ def main(argv=None):
     if args.verb in ("grade", "grade-all", "check"):
         for name, value in SINGLE_THREADED.items():
             os.environ.setdefault(name, value)  # before numpy is first imported
-    from .rubric.fixtures import FixtureError, check_made_from_current_sources
+    from .rubric.fixtures import FIXTURES, FixtureError, check_made_from_current_sources
     from .grading.submission import SubmissionError
     try:
         if args.verb in ("grade", "grade-all"):
+            if not (FIXTURES / "hidden").exists():  # the student bundle: no hidden cases here
+                print(f"error: `{args.verb}` needs the hidden cases, which only the course staff have: "
+                      "check your own work with `python -m autograder check`", file=sys.stderr)
+                return 2
             check_made_from_current_sources()  # never grade against an older rubric's values
         return args.run(args)
     except (FixtureError, SubmissionError, UsageError, FileNotFoundError,

@@ -4,6 +4,11 @@ The notebooks import `assignment` from their parent folder, so they run inside a
 of the kit under build/solved/ (the package with the reference's marked files dropped in).
 Executed copies and their HTML go to build/notebooks/. `execute_all` also runs them against
 the stubs, which is how the tests check that a stub only ever says "not implemented yet".
+
+Every notebook opens with the same two code cells, written here once (`write_first_cells`
+puts them into the notebooks; a test holds the notebooks to them): one that finds the student
+folder on Google Colab, and the set-up that makes each cell run the student's files as they
+are on disk.
 """
 import shutil
 import sys
@@ -19,9 +24,67 @@ from ..paths import ASSIGNMENT, MARKED_FILES, NOTEBOOKS, REFERENCE, ROOT
 BUILD = ROOT / "build"
 CELL_TIMEOUT = 300
 
+COLAB_CELL = """\
+# Google Colab only: elsewhere this cell does nothing. First put the student folder where
+# Colab finds it: in your Google Drive ("My Drive"; the folder, or student.zip as it came),
+# or student.zip uploaded to the Files pane on the left (lost when the session ends). This
+# cell finds it (unzipping it once), works from its notebooks/, and installs what Colab lacks.
+import os, sys
+if "google.colab" in sys.modules and not os.path.isdir("../autograder"):
+    import glob, importlib.util, subprocess, zipfile
+    CONTENT = "/content"
+    for where in (CONTENT, f"{CONTENT}/drive/MyDrive"):
+        if where != CONTENT:
+            from google.colab import drive
+            drive.mount(f"{CONTENT}/drive")
+        if os.path.isfile(f"{where}/student.zip") and not os.path.isdir(f"{where}/student"):
+            zipfile.ZipFile(f"{where}/student.zip").extractall(where)
+        found = sorted(glob.glob(f"{where}/*/autograder") + glob.glob(f"{where}/*/*/autograder"))
+        if found:
+            break
+    else:
+        raise FileNotFoundError("no student folder (one with autograder/ in it) in My Drive: "
+                                "upload it there (or student.zip), then run this cell again")
+    os.chdir(os.path.join(os.path.dirname(found[0]), "notebooks"))
+    print("working in", os.getcwd())
+    needed = {"numpy": "numpy", "sklearn": "scikit-learn", "matplotlib": "matplotlib", "tqdm": "tqdm"}
+    missing = [package for module, package in needed.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True)"""
+
+SETUP_CELL = """\
+%matplotlib inline
+import os, sys, time
+sys.path.insert(0, os.path.abspath(".."))  # the folder that holds assignment/ and autograder/
+from autograder.student.live import run_code_on_disk
+run_code_on_disk()  # from now on each cell runs your files as they are on disk: no restart after an edit
+
+import numpy as np
+import matplotlib.pyplot as plt
+from assignment.layers import *
+from assignment.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
+from autograder.student.check import check, implemented
+
+plt.rcParams["figure.figsize"] = (8.0, 4.0)
+plt.rcParams["image.cmap"] = "gray"
+np.random.seed(231)"""
+FIRST_CELLS = (COLAB_CELL, SETUP_CELL)
+FIRST_CELL_IDS = ("colab", "setup")
+
 
 def notebook_paths(folder=NOTEBOOKS):
     return sorted(Path(folder).glob("*.ipynb"))
+
+
+def write_first_cells(folder=NOTEBOOKS):
+    """Put FIRST_CELLS after each notebook's title, in place of the ones it had."""
+    for path in notebook_paths(folder):
+        notebook = nbformat.read(path, as_version=4)
+        cells = [c for c in notebook.cells if c.get("id") not in FIRST_CELL_IDS
+                 and not (c.cell_type == "code" and 'sys.path.insert(0, os.path.abspath(".."))' in c.source)]
+        first = [nbformat.v4.new_code_cell(source, id=name) for name, source in zip(FIRST_CELL_IDS, FIRST_CELLS)]
+        notebook.cells = cells[:1] + first + cells[1:]
+        nbformat.write(notebook, path)
 
 
 def kit_copy(dest, solved):

@@ -22,7 +22,8 @@ SHIPPED_MODULES = ("__init__.py", "__main__.py", "paths.py",
                    "grading/__init__.py", "grading/submission.py", "grading/markers.py",
                    "grading/integrity.py", "grading/compare.py", "grading/results.py",
                    "grading/report.py", "grading/grade.py",
-                   "student/__init__.py", "student/check.py", "student/submit.py")
+                   "student/__init__.py", "student/check.py", "student/submit.py", "student/live.py",
+                   "student/properties.py")
 STUDENT_PACKAGES = ("numpy", "scikit-learn", "matplotlib", "tqdm", "jupyter", "ipykernel")
 
 

@@ -2,16 +2,25 @@
 
 `python -m autograder check` checks everything; the notebooks call `check("conv_forward_naive")`
 for one function. The code runs in the same sandbox as real grading, so what passes here
-passes there (on these cases).
+passes there (on these cases). Then come further checks on shapes of our own that need no
+expected value (properties.py), reported apart, as advice: they give no marks, but a backward
+that disagrees with its own forward when windows overlap will lose marks on hidden cases.
+Both print and return nothing, so that a notebook shows the table and no object after it.
 """
+import difflib
 import importlib
 import inspect
 import linecache
+import sys
 
 from ..rubric.cases import PUBLIC, RUBRIC
+from ..rubric.fixtures import FixtureError
 from ..grading.markers import split_regions
 from ..grading.grade import grade_files
-from ..paths import ASSIGNMENT, MARKED_FILES
+from ..paths import ASSIGNMENT, MARKED_FILES, REFERENCE
+from .properties import run_properties
+
+FUNCTIONS = [graded.function for graded in RUBRIC]
 
 NOT_IMPLEMENTED = "not implemented yet"
 
@@ -36,8 +45,30 @@ def own_files():
     return {rel: (ASSIGNMENT / rel).read_text() for rel in MARKED_FILES}
 
 
+class UnknownFunction(ValueError):
+    """A name that is not one of the graded functions."""
+
+
+def known(functions):
+    """The names, checked against the graded functions (a typo is an error that lists them)."""
+    unknown = [f for f in functions if f not in FUNCTIONS]
+    if unknown:
+        hints = [f"{f!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(f, FUNCTIONS, 1))
+                 else repr(f) for f in unknown]
+        raise UnknownFunction(f"no graded function named {', '.join(hints)}; the graded functions are: "
+                              + ", ".join(FUNCTIONS))
+    return set(functions) or None
+
+
 def run_checks(functions=None):
-    return grade_files("your assignment/", own_files(), visibilities=(PUBLIC,), functions=functions)
+    try:
+        return grade_files("your assignment/", own_files(), visibilities=(PUBLIC,), functions=functions)
+    except FixtureError as error:  # (its own wording is for instructors)
+        if REFERENCE.exists():
+            raise  # an instructor's kit: `make fixtures` is theirs to run
+        raise FixtureError("the public cases in autograder/rubric/fixtures/ do not match this copy of "
+                           "the assignment (a file there was changed or is missing): download the "
+                           "student bundle again, or ask your course staff") from error
 
 
 def explain(case):
@@ -58,16 +89,35 @@ def explain(case):
     return lines
 
 
+def print_findings(findings):
+    """The further checks, apart from the public cases: what disagrees, in full; the rest counted."""
+    if not findings:
+        return
+    ran = [f for f in findings if f.state != "not run"]
+    if not ran:
+        print("\nFurther checks on shapes of our own (advice, not marks) run once these functions do.")
+        return
+    print(f"\nFurther checks on shapes of our own (no expected values; advice, not marks): "
+          f"{sum(f.state == 'agrees' for f in ran)} of {len(ran)} agree"
+          + (f", {len(findings) - len(ran)} not run (their public cases say why)" if len(ran) < len(findings) else ""))
+    for finding in findings:
+        if finding.state == "disagrees":
+            print(f"{'ADVICE':>20}  {finding.line()}")
+    if any(f.state == "disagrees" for f in findings):
+        print(f"{'':>22}Hidden cases use such shapes: fix these before you submit.")
+
+
 def check(*functions):
     """Check the named functions (all when none is named) and print what was found."""
-    result = run_checks(set(functions) or None)
+    chosen = known(functions)
+    result = run_checks(chosen)
     for case in result.cases:
         print("\n".join(explain(case)))
     for line in result.integrity:
         print(f"{'WARNING':>20}  {line}")
     passed = sum(case.passed for case in result.cases)
     print(f"\n{passed} of {len(result.cases)} public cases pass.")
-    return result
+    print_findings(run_properties(own_files(), chosen))
 
 
 def print_table():
@@ -81,8 +131,8 @@ def print_table():
         print(f"{graded.function:<30} {states.count('pass'):>5} of {len(cases):<4}  {overall}")
     for line in result.integrity:
         print(f"WARNING: {line}")
-    print("\nDetails of any case: in a notebook, or here, `python -m autograder check FUNCTION`.")
-    return result
+    print_findings(run_properties(own_files()))
+    print("\nDetails of any function: in a notebook, or here, `python -m autograder check FUNCTION`.")
 
 
 def is_stub(function):
@@ -108,6 +158,8 @@ class implemented:
     def __exit__(self, kind, error, tb):
         if error is None:
             return False
+        if "matplotlib.pyplot" in sys.modules:  # no half-drawn figure below the message
+            sys.modules["matplotlib.pyplot"].close("all")
         stubs = [f for f in self.functions if is_stub(f)]
         for function in stubs:
             print(f"{function} is {NOT_IMPLEMENTED}: fill it in {where(function)}, then run this cell again.")

@@ -37,6 +37,7 @@ def test_on_the_reference_every_check_passes_and_pictures_are_drawn(on_reference
     for name, notebook in on_reference.items():
         assert not [o for o in outputs(notebook) if o.output_type == "error"], name
         assert "FAIL" not in text(notebook) and "not implemented" not in text(notebook), name
+        assert "ADVICE" not in text(notebook) and "agree" in text(notebook), name  # the further checks ran
         assert any("image/png" in o.get("data", {}) for o in outputs(notebook)), f"{name}: no picture"
         assert (BUILD / "notebooks" / name.replace(".ipynb", ".html")).stat().st_size > 10_000
     training = text(on_reference["3_fast_layers_and_convnet.ipynb"])
@@ -50,3 +51,5 @@ def test_on_the_stubs_every_failure_says_not_implemented_yet(tmp_path):
         assert not [o for o in outputs(notebook) if o.output_type == "error"], name
         assert "is not implemented yet: fill it in assignment/" in text(notebook), name
         assert "PASS " not in text(notebook), name
+        # A cell that draws stops cleanly: no figure half drawn before the stub's None broke it.
+        assert not [o for o in outputs(notebook) if "image/png" in o.get("data", {})], name

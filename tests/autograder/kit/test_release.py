@@ -119,3 +119,31 @@ def test_the_bundle_sets_itself_up_on_a_fresh_machine(bundle, tmp_path):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert (tmp_path / "student/.venv/bin/python").exists()
     assert done.stdout.count("not implemented yet") >= 14
+
+
+def test_in_the_bundle_instructor_verbs_answer_in_one_line(bundle, tmp_path):
+    student = tmp_path / "student"
+    shutil.copytree(bundle, student)
+    for verb in (["bench"], ["fixtures"], ["notebooks"], ["grade", "."], ["grade-all", ".", "--out", "x"]):
+        done = subprocess.run([sys.executable, "-m", "autograder", *verb], cwd=student, env=ENV,
+                              capture_output=True, text=True)
+        assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, (verb, done.stderr)
+        assert done.stderr.startswith("error: ") and "make fixtures" not in done.stderr, (verb, done.stderr)
+
+
+def test_a_damaged_public_case_never_asks_a_student_to_make_fixtures(bundle, tmp_path):
+    student = tmp_path / "student"
+    shutil.copytree(bundle, student)
+    fixture = next((student / "autograder/rubric/fixtures/public").glob("conv_forward_naive.*.npz"))
+    fixture.unlink()
+    done = subprocess.run([sys.executable, "-m", "autograder", "check", "conv_forward_naive"], cwd=student,
+                          env=ENV, capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "download the student bundle again" in done.stderr and "make fixtures`" not in done.stderr
+
+
+def test_make_notebook_lets_jupyter_run_as_root_only_when_the_student_is_root(bundle):
+    done = subprocess.run(["make", "-n", "notebook"], cwd=bundle, env=ENV, capture_output=True, text=True)
+    launch = [line for line in done.stdout.splitlines() if "jupyter notebook" in line]
+    assert len(launch) == 1 and launch[0].endswith("notebooks/")
+    assert ("--allow-root" in launch[0]) == (os.getuid() == 0)
