@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from ..grading.submission import SubmissionError, read_submission, student_name
+from ..grading.submission import SubmissionError, read_submission
 from ..paths import ASSIGNMENT
 from ..rubric.cases import RUBRIC
 from .function_bodies import (file_of, function_source, normalised_tokens, starter_lines)
-from .grade_all import submissions_in
+from .layouts import each_submission
 
 K = 6             # tokens per fingerprinted run: about one short statement
 WINDOW = 4        # winnowing window: a shared run of K + WINDOW - 1 = 9 tokens is always seen
@@ -149,8 +149,8 @@ def read_entry(name, path, starter):
 def read_entries(folder, starter, prefix="", warnings=None):
     """Every submission in a class folder as an Entry; unreadable ones are noted and left out."""
     entries = []
-    for path in submissions_in(folder):
-        name = prefix + student_name(path)
+    for key, path in each_submission(folder):  # any class layout (layouts.py)
+        name = prefix + key
         try:
             entries.append(read_entry(name, path, starter))
         except SubmissionError as error:
