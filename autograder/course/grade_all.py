@@ -85,7 +85,7 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
     rows = rows_of(found, results, people)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    regrade = set_aside(out_dir, [row.student for row in rows])
+    regrade = set_aside(out_dir, [row.student for row in rows if row.result is not None])
     for row in rows:
         if row.result is not None:
             write_outputs(row.result, out_dir / row.student)

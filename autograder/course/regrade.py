@@ -27,8 +27,9 @@ def is_report_folder(path):
     return path.is_dir() and ((path / "results.json").exists() or (path / "report.md").exists())
 
 
-def set_aside(out_dir, students):
-    """Move the earlier grading out of the way; None when out_dir holds no gradebook."""
+def set_aside(out_dir, graded):
+    """Move the earlier grading out of the way, and the report folders of students not among
+    `graded` (those with a result now); None when out_dir holds no gradebook."""
     out_dir = Path(out_dir)
     if not (out_dir / "gradebook.csv").is_file():
         return None
@@ -43,7 +44,7 @@ def set_aside(out_dir, students):
         if (out_dir / name).exists():
             shutil.move(out_dir / name, kept_in / name)
     regrade = Regrade(previous, kept_in)
-    current = set(students)
+    current = set(graded)
     for folder in sorted(out_dir.iterdir()):
         if folder.name not in current and folder.name != "previous" and is_report_folder(folder):
             shutil.move(folder, kept_in / "reports" / folder.name)

@@ -114,7 +114,10 @@ def match_keys(identifiers, key=""):
     email = identifiers.get("email", "").strip().lower()
     if email:
         keys |= {("email", email), ("login", email.split("@")[0])}
-    for login in (identifiers.get("login", ""), key.split("#")[0]):
+    key = key.split("#")[0]
+    if key:
+        keys.add(("sid", key.lower()))  # a folder named by the student's id
+    for login in (identifiers.get("login", ""), key):
         if login:
             keys.add(("login", login.lower()))
             keys |= {("name", form) for form in name_forms(login)}
