@@ -256,11 +256,11 @@ def per_student(folder, entries):
     for entry in entries:
         if entry.is_dir():
             path, notes = inside_folder(entry)
-            found.submissions.append(Submission([Student(safe_key(entry.name))], entry.name + "/",
+            # named as the folder or zip is: a name this file system already holds
+            found.submissions.append(Submission([Student(entry.name)], entry.name + "/",
                                                 path=path, notes=notes))
         elif entry.suffix.lower() == ".zip":
-            found.submissions.append(Submission([Student(safe_key(entry.stem))], entry.name,
-                                                path=entry))
+            found.submissions.append(Submission([Student(entry.stem)], entry.name, path=entry))
         elif entry.suffix.lower() == ".py":
             found.junk.append((entry.name, "a loose Python file, in no student's folder or zip"))
         else:
