@@ -184,36 +184,33 @@ def canvas(folder, entries):
         late = any(matched[e]["late"] for e in entries_of)
         student = Student(key, {"login": login, "canvas_user_id": user,
                                 "late": "late" if late else ""})
-        submission = canvas_submission(student, entries_of, matched, found.junk)
-        if submission is not None:
-            found.submissions.append(submission)
+        found.submissions.append(canvas_submission(student, entries_of, matched, found.junk))
     return found
 
 
 def canvas_submission(student, entries, matched, junk):
     """One student's Canvas files: the Python ones staged under their own names (the newest
-    upload of each name), else the zip; anything else is junk."""
+    upload of each name), else the zip. Other files are junk, but a student who uploaded
+    only those still gets a submission (with nothing to grade) rather than vanishing."""
     newest = {}
     for entry in sorted(entries, key=lambda e: int(matched[e]["file"])):
-        original = CANVAS_RENAMED.sub("", matched[entry]["name"])
-        if not is_python_or_zip(entry):
-            junk.append((entry.name, "neither a Python file nor a zip"))
+        if is_python_or_zip(entry):
+            newest[CANVAS_RENAMED.sub("", matched[entry]["name"])] = entry  # later ids win
         else:
-            newest[original] = entry  # a later file id replaces an earlier one
+            junk.append((entry.name, "neither a Python file nor a zip"))
     python = {name: e for name, e in newest.items() if name.lower().endswith(".py")}
     zips = [e for name, e in newest.items() if name.lower().endswith(".zip")]
     entry = ", ".join(sorted(e.name for e in entries))
-    notes = []
-    if python:
-        if zips:
-            notes.append("also uploaded " + ", ".join(z.name for z in zips)
-                         + ": not read, the Python files were graded")
-        return Submission([student], entry, files=python, notes=notes)
-    if zips:
-        if len(zips) > 1:
-            notes.append(f"several zips uploaded; graded the newest, {zips[-1].name}")
+    if zips and not python:
+        notes = [f"several zips uploaded; graded the newest, {zips[-1].name}"] if len(zips) > 1 else []
         return Submission([student], entry, path=zips[-1], notes=notes)
-    return None
+    notes = []
+    if zips:
+        notes.append("also uploaded " + ", ".join(z.name for z in zips)
+                     + ": not read, the Python files were graded")
+    if not newest:
+        notes.append("uploaded no Python file and no zip: nothing to grade")
+    return Submission([student], entry, files=python, notes=notes)
 
 
 # ---------------------------------------------------------------- one folder or zip each
@@ -282,8 +279,6 @@ def junk_reason(entry, out_dir):
         return "a symbolic link (not followed)"
     if out_dir is not None and entry.resolve() == out_dir:
         return "the --out folder itself"
-    if entry.is_file() and not is_python_or_zip(entry) and entry.name != GRADESCOPE_METADATA:
-        return "neither Python nor a zip"
     return None
 
 

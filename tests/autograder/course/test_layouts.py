@@ -191,7 +191,9 @@ def canvas_class(tmp_path, reference_files, stub_zip):
     (klass / "wudan_1004_5006_submission.zip").write_bytes(stub_zip)
     (klass / "wudan_1005_5007_submission.zip").write_bytes(stub_zip)
     (klass / "broken_1006_5008_submission.zip").write_bytes(b"this is not a zip")
+    (klass / "parkeve_1007_5009_essay.pdf").write_bytes(b"%PDF-1.4")  # uploaded the wrong thing
     (klass / ".DS_Store").write_bytes(b"\x00")
+    (klass / "grading notes.txt").write_text("not Canvas's")
     return klass
 
 
@@ -201,7 +203,7 @@ def test_a_canvas_download_is_read_per_student_with_its_identifiers(canvas_class
     assert found.layout == "Canvas bulk download"
     by_key = {s.students[0].key: s for s in found.submissions}
     assert set(by_key) == {"smithalice", "jonesbob", "leecarol", "wudan_1004", "wudan_1005",
-                           "broken"}
+                           "broken", "parkeve"}
     assert by_key["jonesbob"].students[0].identifiers == {
         "login": "jonesbob", "canvas_user_id": "1002", "late": "late"}
     assert by_key["smithalice"].students[0].identifiers["late"] == ""
@@ -212,7 +214,10 @@ def test_a_canvas_download_is_read_per_student_with_its_identifiers(canvas_class
     assert (carol / "layers.py").read_text() == reference_files["layers.py"]
     assert sorted(p.name for p in by_key["smithalice"].path.iterdir()) == ["cnn.py", "layers.py"]
     assert dict(found.junk) == {".DS_Store": "a hidden file",
-                                "leecarol_1003_5005_notes.pdf": "neither Python nor a zip"}
+                                "grading notes.txt": "not named as Canvas names submitted files",
+                                "leecarol_1003_5005_notes.pdf": "neither a Python file nor a zip",
+                                "parkeve_1007_5009_essay.pdf": "neither a Python file nor a zip"}
+    assert "nothing to grade" in by_key["parkeve"].notes[0]  # a row, not a vanished student
 
 
 @pytest.mark.slow
@@ -224,7 +229,7 @@ def test_a_canvas_class_grades_and_keeps_the_broken_one(canvas_class, tmp_path):
     assert float(rows["broken"]["total"]) == 0
     assert "not a readable zip" in rows["broken"]["integrity"]
     summary = (tmp_path / "out" / "summary.md").read_text()
-    assert "Canvas bulk download" in summary and "`broken`" in summary
+    assert "Canvas bulk download" in summary and "`broken`" in summary and "`parkeve`" in summary
 
 
 # ---------------------------------------------------------------- Gradescope
