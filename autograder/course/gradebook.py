@@ -16,7 +16,7 @@ from .layouts import IDENTIFIERS
 from .roster import find_person, roster_index
 
 FUNCTIONS = tuple(graded.function for graded in RUBRIC)
-RUBRIC_TOTAL = round(sum(graded.points for graded in RUBRIC), 2)
+RUBRIC_TOTAL = float(round(sum(graded.points for graded in RUBRIC), 2))
 COLUMNS = ("student", "total", *FUNCTIONS, "max", *IDENTIFIERS, "submission", "flags", "integrity")
 NO_SUBMISSION = "no submission"
 NOT_ON_ROSTER = "not on the roster"
