@@ -25,7 +25,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..grading.submission import WANTED, ignored
+from ..grading.submission import WANTED, SubmissionError, ignored, read_submission
 
 # What a layout may know of a student, in the gradebook's order.
 IDENTIFIERS = ("name", "login", "email", "sid", "canvas_user_id", "late", "submitted_at")
@@ -356,11 +356,15 @@ def stage(submissions, scratch):
         submission.path = target
 
 
-def each_submission(folder):
-    """(name, path) of every submission of a class in any layout, for readers that only read
-    (similarity); Canvas's loose files are staged in a folder that lives while the loop runs."""
+def class_files(folder):
+    """(name, files) for every submission of a class in any layout, files as
+    `read_submission` gives them, or (name, SubmissionError) for one that cannot be read:
+    for readers that only read (similarity), never run, the students' code."""
     found = read_class(folder)
     with tempfile.TemporaryDirectory(prefix="class-") as scratch:
-        stage(found.submissions, scratch)
+        stage(found.submissions, scratch)  # Canvas's loose files live while the loop runs
         for submission in found.submissions:
-            yield submission.name, submission.path
+            try:
+                yield submission.name, read_submission(submission.path)[0]
+            except SubmissionError as error:
+                yield submission.name, error

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from ..grading.submission import SubmissionError, read_submission
+from ..grading.submission import SubmissionError
 from ..paths import ASSIGNMENT
 from ..rubric.cases import RUBRIC
 from .function_bodies import (file_of, function_source, normalised_tokens, starter_lines)
-from .layouts import each_submission
+from .layouts import class_files
 
 K = 6             # tokens per fingerprinted run: about one short statement
 WINDOW = 4        # winnowing window: a shared run of K + WINDOW - 1 = 9 tokens is always seen
@@ -134,9 +134,8 @@ class Starter:
             self.hashes[function] = frozenset(fingerprints(whole))
 
 
-def read_entry(name, path, starter):
-    """An Entry for one submission; raises SubmissionError when it cannot be read at all."""
-    files, _ = read_submission(path)
+def read_entry(name, files, starter):
+    """An Entry for one submission's files ({"layers.py": text, ...})."""
     prints = {}
     for function in FUNCTIONS:
         text = files.get(file_of(function))
@@ -149,13 +148,13 @@ def read_entry(name, path, starter):
 def read_entries(folder, starter, prefix="", warnings=None):
     """Every submission in a class folder as an Entry; unreadable ones are noted and left out."""
     entries = []
-    for key, path in each_submission(folder):  # any class layout (layouts.py)
+    for key, files in class_files(folder):  # any class layout (layouts.py)
         name = prefix + key
-        try:
-            entries.append(read_entry(name, path, starter))
-        except SubmissionError as error:
+        if isinstance(files, SubmissionError):
             if warnings is not None:
-                warnings.append(f"{name}: left out of the comparison ({error})")
+                warnings.append(f"{name}: left out of the comparison ({files})")
+        else:
+            entries.append(read_entry(name, files, starter))
     return entries
 
 

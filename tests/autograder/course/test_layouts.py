@@ -296,3 +296,12 @@ def test_similarity_reads_a_canvas_class_by_student(canvas_class):
     names = {e.name for e in entries}
     assert {"smithalice", "leecarol", "jonesbob"} <= names
     assert any("broken" in w for w in warnings)
+
+
+def test_class_files_give_each_submission_its_files_or_its_error(canvas_class, reference_files):
+    from autograder.course.layouts import class_files
+    from autograder.grading.submission import SubmissionError
+    read = dict(class_files(canvas_class))
+    assert read["smithalice"] == reference_files
+    assert isinstance(read["broken"], SubmissionError)
+    assert read["parkeve"] == {}
