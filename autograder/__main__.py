@@ -124,10 +124,16 @@ def grade_all(args):
     from .course.grade_all import grade_all as run
     class_folder(args.folder)
     against = args.against if (args.similarity or args.against) else None
-    results = run(args.folder, args.out, args.jobs, limit_args(args), base_uid=args.uid,
-                  similarity_against=against)
-    for result in results:
-        print(f"{result.student:<30} {result.score:6.2f}")
+    from .course.layouts import LayoutError
+    try:
+        rows = run(args.folder, args.out, args.jobs, limit_args(args), base_uid=args.uid,
+                   similarity_against=against, roster=args.roster)
+    except LayoutError as error:  # an unreadable class folder or roster: nothing was graded
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for row in rows:
+        print(f"{row.student:<30} " + (f"{row.result.score:6.2f}" if row.result else "  none")
+              + "".join(f"  [{flag}]" for flag in row.flags))
     print(f"gradebook: {args.out}/gradebook.csv, summary: {args.out}/summary.md")
     if against is not None:
         print(f"similarity: {args.out}/similarity.csv, {args.out}/similarity.html")
@@ -318,6 +324,9 @@ def build_parser():
     many.add_argument("--out", required=True, help="folder for the gradebook and reports")
     many.add_argument("-j", "--jobs", type=positive(int, "a whole number"), default=2,
                       help="submissions graded at once (at most the number of cores)")
+    many.add_argument("--roster", metavar="CSV",
+                      help="the class list (name/login/id/email columns; Canvas's and "
+                           "Gradescope's exports as they are): adds a row for who submitted nothing")
     many.add_argument("--similarity", action="store_true",
                       help="also compare the class function by function (see `similarity`)")
     many.add_argument("--against", action="append", default=[], metavar="FOLDER",

@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from ..grading.submission import SubmissionError, read_submission, student_name
+from ..grading.submission import SubmissionError
 from ..paths import ASSIGNMENT
 from ..rubric.cases import RUBRIC
 from .function_bodies import (file_of, function_source, normalised_tokens, starter_lines)
-from .grade_all import submissions_in
+from .layouts import class_files
 
 K = 6             # tokens per fingerprinted run: about one short statement
 WINDOW = 4        # winnowing window: a shared run of K + WINDOW - 1 = 9 tokens is always seen
@@ -138,21 +138,6 @@ class Starter:
             self.hashes[function] = frozenset(fingerprints(whole))
 
 
-def class_submissions(folder):
-    """(student, files) for every submission of a class folder, files as `read_submission`
-    gives them, or (student, SubmissionError) for one that cannot be read.
-
-    The one place that knows how a class is laid out: grade-all's folder or zip per student.
-    When course/layouts.py lands, its registry replaces the loop below, and nothing else here
-    changes.
-    """
-    for path in submissions_in(folder):
-        try:
-            yield student_name(path), read_submission(path)[0]
-        except SubmissionError as error:
-            yield student_name(path), error
-
-
 def read_entry(name, files, starter):
     """An Entry for one submission's files ({"layers.py": text, ...})."""
     prints = {}
@@ -164,22 +149,17 @@ def read_entry(name, files, starter):
     return Entry(name, prints)
 
 
-def read_entries(folder, starter, prefix="", warnings=None):
+def read_entries(folder, starter, prefix="", warnings=None, out_dir=None):
     """Every submission in a class folder as an Entry; unreadable ones are noted and left out.
-
-    Two submissions of one name (`alice.zip` and `alice/`) stay apart: the second is `alice (2)`.
-    """
-    entries, names = [], set()
-    for student, files in class_submissions(folder):
-        name, copy = prefix + student, 1
-        while name in names:
-            copy += 1
-            name = f"{prefix}{student} ({copy})"
+    The class is read as grade-all reads it (any layout of layouts.py), so names match the
+    gradebook's, and two submissions of one student stay apart (`alice#1`, `alice#2`)."""
+    entries = []
+    for student, files in class_files(folder, out_dir):  # the out folder is no student
+        name = prefix + student
         if isinstance(files, SubmissionError):
             if warnings is not None:
                 warnings.append(f"{name}: left out of the comparison ({files})")
         else:
-            names.add(name)
             entries.append(read_entry(name, files, starter))
     return entries
 
@@ -267,7 +247,7 @@ def run_similarity(folder, out_dir, against=(), cap=DEFAULT_CAP, top=30):
     if not 0 < cap <= 1:
         raise ValueError(f"the frequency cap is a share of the class in (0, 1], not {cap}")
     starter, warnings = Starter(), []
-    entries = read_entries(folder, starter, warnings=warnings)
+    entries = read_entries(folder, starter, warnings=warnings, out_dir=out_dir)
     others = []
     for other in against:
         others += read_entries(other, starter, prefix=f"{Path(other).name}/", warnings=warnings)

@@ -389,7 +389,7 @@ def test_two_submissions_of_one_name_stay_apart(tmp_path, reference_files):
     folder = write_submission(tmp_path / "class" / "alice", reference_files).parent
     write_submission(tmp_path / "zipped", reference_files)
     shutil.make_archive(str(folder / "alice"), "zip", tmp_path / "zipped")
-    assert sorted(e.name for e in read_entries(folder, Starter())) == ["alice", "alice (2)"]
+    assert sorted(e.name for e in read_entries(folder, Starter())) == ["alice#1", "alice#2"]
 
 
 def test_a_bad_cap_is_refused_with_a_reason(klass, tmp_path, capsys):
@@ -419,3 +419,10 @@ def test_grade_all_stops_before_grading_when_an_against_folder_is_missing(tmp_pa
                  "--against", str(tmp_path / "nowhere")])
     assert code == 2 and "--against" in capsys.readouterr().err
     assert not (tmp_path / "out" / "gradebook.csv").exists()
+
+
+def test_the_out_folder_inside_the_class_is_no_student(tmp_path, reference_files):
+    folder = write_submission(tmp_path / "class" / "alice", reference_files).parent
+    write_submission(folder / "report", reference_files)  # what looks like a submission
+    assert len(read_entries(folder, Starter())) == 2
+    assert [e.name for e in read_entries(folder, Starter(), out_dir=folder / "report")] == ["alice"]

@@ -1,0 +1,105 @@
+"""The class picture: summary.md and summary.png, and the lists of what needs a person.
+
+Totals are out of the rubric's total. The picture: a histogram of totals beside the mean
+per function. The lists: submissions that failed to grade or held nothing to grade,
+integrity findings, junk skipped, duplicates, roster students with no submission and
+submissions not on the roster, the layout's warnings, and what a regrade changed.
+"""
+from collections import Counter
+from statistics import median
+
+from ..rubric.cases import RUBRIC
+from .gradebook import NO_SUBMISSION, NOT_ON_ROSTER, RUBRIC_TOTAL
+
+NOTHING_TO_GRADE = ("no layers.py found", "no cnn.py found")
+
+
+def class_summary(results):
+    """{function: (mean fraction of its points, Counter of students per mistake)}."""
+    summary = {}
+    for graded in RUBRIC:
+        fractions, mistakes = [], Counter()
+        for result in results:
+            score, most = result.by_function().get(graded.function, (0, graded.points))
+            fractions.append(score / most if most else 0.0)
+            mistakes.update({m for case in result.cases if case.function == graded.function
+                             for m in case.mistakes})  # once per student
+        summary[graded.function] = (sum(fractions) / max(1, len(fractions)), mistakes)
+    return summary
+
+
+def needs_a_person(rows, found, regrade_changes=None, regrade=None):
+    """{heading: [line]} of everything a person should look at, empty lists dropped."""
+    graded = [r for r in rows if r.result is not None]
+    failed = [f"`{r.student}` ({r.submission}): " + "; ".join(
+                  n for n in r.result.notes if n.startswith("grading failed") or
+                  any(n.startswith(p) for p in NOTHING_TO_GRADE))
+              for r in graded
+              if any(n.startswith("grading failed") for n in r.result.notes)
+              or all(any(n.startswith(p) for n in r.result.notes) for p in NOTHING_TO_GRADE)]
+    lists = {
+        "Failed to grade, or nothing to grade": failed,
+        "Integrity findings": [f"`{r.student}`: " + "; ".join(r.result.integrity)
+                               for r in graded if r.result.integrity],
+        "Duplicates (graded apart; decide which counts)": list(found.duplicates),
+        "No submission (on the roster)": [f"`{r.student}` {r.identifiers.get('name', '')}".rstrip()
+                                          for r in rows if NO_SUBMISSION in r.flags],
+        "Not on the roster": [f"`{r.student}` ({r.submission})"
+                              for r in rows if NOT_ON_ROSTER in r.flags],
+        "Junk skipped (not graded)": [f"`{entry}`: {why}" for entry, why in found.junk],
+        "Warnings about the class folder": list(found.warnings),
+    }
+    if regrade is not None:
+        moved = sorted({c[0] for c in regrade_changes if c[1] == "total"})
+        lines = [f"{len(moved)} totals changed since the previous grading (changes.md): "
+                 + (", ".join(f"`{s}`" for s in moved) or "none")]
+        if regrade.stale:
+            lines.append("report folders of students not in this grading moved to "
+                         f"`{regrade.kept_in.name}/reports/`: " + ", ".join(regrade.stale))
+        lists["Regrade"] = lines
+    return {heading: items for heading, items in lists.items() if items}
+
+
+def write_summary(rows, found, out_dir, regrade_changes=None, regrade=None):
+    graded = [r for r in rows if r.result is not None]
+    results = [r.result for r in graded]
+    summary = class_summary(results)
+    totals = [r.score for r in results]
+    mean = sum(totals) / max(1, len(totals))
+    mistakes = Counter(m for r in results for m in {m for c in r.cases for m in c.mistakes})
+    lines = [f"# Class summary: {len(graded)} graded of {len(rows)} students", "",
+             f"Layout: **{found.layout}** ({len(found.submissions)} submissions).", "",
+             f"Mean total: {mean:.1f} / {RUBRIC_TOTAL:g}"
+             + (f" (median {median(totals):g})" if totals else ""), "",
+             "| function | mean | most frequent mistakes |", "|---|---|---|"]
+    for function, (fraction, found_mistakes) in summary.items():
+        common = "; ".join(f"{m} ({n})" for m, n in found_mistakes.most_common(3)) or "-"
+        lines.append(f"| `{function}` | {100 * fraction:.0f}% | {common} |")
+    lines += ["", "## Most frequent named mistakes", ""]
+    lines += [f"{i}. {m} ({n} student{'s' * (n != 1)})" for i, (m, n) in enumerate(mistakes.most_common(10), 1)] \
+        or ["none named"]
+    lines += ["", "![totals and mean per function](summary.png)", "", "## Needs a person", ""]
+    lists = needs_a_person(rows, found, regrade_changes, regrade)
+    for heading, items in lists.items():
+        lines += [f"### {heading} ({len(items)})", "", *[f"- {item}" for item in items], ""]
+    if not lists:
+        lines.append("Nothing: every submission graded, no findings, nothing skipped.")
+    (out_dir / "summary.md").write_text("\n".join(lines) + "\n")
+    plot_summary(summary, totals, out_dir / "summary.png")
+
+
+def plot_summary(summary, totals, path):
+    from matplotlib.figure import Figure  # no pyplot: no GUI backend, a faster import
+    names = list(summary)
+    figure = Figure(figsize=(13, 0.4 * len(names) + 1.5), layout="tight")
+    spread, means = figure.subplots(1, 2, width_ratios=(2, 3))
+    spread.hist(totals, bins=20, range=(0, RUBRIC_TOTAL), color="tab:blue", edgecolor="white")
+    spread.set_xlim(0, RUBRIC_TOTAL)
+    spread.set_xlabel(f"total (out of {RUBRIC_TOTAL:g})")
+    spread.set_ylabel("students")
+    spread.set_title(f"Totals of {len(totals)} graded submissions")
+    means.barh(names[::-1], [100 * summary[n][0] for n in names[::-1]], color="tab:blue")
+    means.set_xlim(0, 100)
+    means.set_xlabel("mean score (% of the function's points)")
+    means.set_title("Where the class struggles")
+    figure.savefig(path, dpi=100)
