@@ -1,5 +1,6 @@
 """Fixtures: regenerated from the reference they are what is committed; tampering is refused."""
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -87,11 +88,31 @@ def test_making_fixtures_twice_gives_the_same_bytes(tmp_path):
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
 
 
-def test_the_committed_fixtures_are_byte_for_byte_what_make_fixtures_writes(tmp_path):
-    write_fixtures(tmp_path)
-    for path in FIXTURES.rglob("*.npz"):
-        assert path.read_bytes() == (tmp_path / path.relative_to(FIXTURES)).read_bytes(), \
-            f"{path.name}: run `make fixtures` and commit"
+def test_make_fixtures_on_a_fresh_clone_leaves_the_committed_files_byte_for_byte(tmp_path):
+    """`make fixtures` over the committed fixtures must not dirty the tree."""
+    copy = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES, copy)
+    write_fixtures(copy)
+    for path in FIXTURES.rglob("*"):
+        if path.is_file():
+            assert path.read_bytes() == (copy / path.relative_to(FIXTURES)).read_bytes(), \
+                f"{path.name}: run `make fixtures` and commit"
+
+
+def test_a_fixture_is_rewritten_when_it_changed_beyond_round_off(tmp_path):
+    graded, case = RUBRIC[0], RUBRIC[0].cases[0]
+    write_fixtures(tmp_path, visibilities=("public",))
+    path = tmp_path / "public" / f"{case_id(graded, case)}.npz"
+    arrays = load_fixture(graded, case, tmp_path)
+    nudged = dict(arrays, expected__out=arrays["expected__out"] * (1 + 1e-13))
+    np.savez(path, **nudged)  # round-off: kept as it is
+    before = path.read_bytes()
+    write_fixtures(tmp_path, visibilities=("public",))
+    assert path.read_bytes() == before
+    np.savez(path, **dict(arrays, expected__out=arrays["expected__out"] + 1e-3))  # a real change
+    write_fixtures(tmp_path, visibilities=("public",))
+    np.testing.assert_array_equal(load_fixture(graded, case, tmp_path)["expected__out"],
+                                  arrays["expected__out"])
 
 
 def test_fixtures_of_cases_that_no_longer_exist_are_removed(tmp_path):
