@@ -29,7 +29,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ..paths import FIXTURES, REFERENCE, ROOT
-from .cases import RUBRIC, Array, case_id, case_seed
+from .cases import PROVIDED, RUBRIC, Array, case_id, case_seed
 from ..sandbox.harness import run_case
 
 PROBES_PER_INPUT = 6  # gradient entries held against centred differences, per input
@@ -192,7 +192,7 @@ def write_fixtures(directory=FIXTURES, visibilities=("public", "hidden")):
     cases that no longer exist (or moved to another visibility); return {case id: hash}."""
     directory, manifest = Path(directory), {}
     with threadpool_limits(limits=1, user_api="blas"):
-        for graded in RUBRIC:
+        for graded in RUBRIC + PROVIDED:
             for case in graded.cases:
                 if case.visibility not in visibilities:
                     continue

@@ -1,7 +1,6 @@
 """Fixtures: regenerated from the reference they are what is committed; tampering is refused."""
 import json
 import shutil
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,6 @@ from autograder.rubric.fixtures import (FIXTURES, FixtureError, check_made_from_
                                         load_fixture, write_fixtures)
 from autograder.rubric.mistakes import MISTAKES
 
-ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_regenerated_fixtures_match_the_committed_ones(tmp_path):
@@ -63,19 +61,9 @@ def test_every_catalogued_mistake_is_listed_and_recognizable():
     assert stored == {m.message for m in MISTAKES.values()}
 
 
-def test_the_points_add_up_to_one_hundred():
-    assert sum(graded.points for graded in RUBRIC) == 100
+def test_every_function_has_cases_and_a_public_one():
     assert all(graded.cases for graded in RUBRIC)
     assert all(any(c.visibility == "public" for c in g.cases) for g in RUBRIC)
-
-
-def test_the_example_submissions_are_current():
-    with zipfile.ZipFile(ROOT / "submissions" / "alice_complete.zip") as archive:
-        assert archive.read("hw2/assignment/layers.py").decode() == (ROOT / "reference/layers.py").read_text()
-        assert archive.read("hw2/assignment/classifiers/cnn.py").decode() == \
-            (ROOT / "reference/classifiers/cnn.py").read_text()
-    for rel in ("layers.py", "classifiers/cnn.py"):
-        assert (ROOT / "submissions/bob_stubs" / rel).read_text() == (ROOT / "assignment" / rel).read_text()
 
 
 def test_making_fixtures_twice_gives_the_same_bytes(tmp_path):
