@@ -5,7 +5,7 @@ the worst error sits; a failing output that equals a catalogued mistake's names 
 """
 import numpy as np
 
-from ..rubric.cases import SELF_CHECK_TOL, STRICT_SHAPES
+from ..rubric.cases import SELF_CHECK_TOL, SHAPE_IS_CONTRACT, STRICT_SHAPES
 from .results import Check
 
 
@@ -20,16 +20,22 @@ def rel_error(a, b):
 def shape_aligned(key, got, expected, strict=STRICT_SHAPES):
     """(got in the expected shape or None, a note for the student).
 
-    Unless the rubric says strict, shapes that differ only by size-1 axes are the same array:
+    Unless the rubric says strict, shapes that differ only by size-1 axes are the same array
+    (for parameters' gradients and running averages, not for what flows into the next layer):
     it is reshaped and compared, and the note says so."""
     if got.shape == expected.shape:
         return got, ""
     squeezable = np.squeeze(got).shape == np.squeeze(expected).shape
+    strict = strict or key in SHAPE_IS_CONTRACT
     if squeezable and not strict:
         return got.reshape(expected.shape), (
             f"note: {key} has shape {got.shape} where {expected.shape} is documented; only "
             "size-1 axes differ, so the values were compared and count")
-    hint = " (only size-1 axes differ, but this course asks for exact shapes)" if squeezable else ""
+    hint = ""
+    if squeezable:
+        hint = (f" (only size-1 axes differ, but {key} goes into the next layer: it must have the "
+                "documented shape)" if key in SHAPE_IS_CONTRACT else
+                " (only size-1 axes differ, but this course asks for exact shapes)")
     return None, f"{key} has shape {got.shape}, expected {expected.shape}{hint}"
 
 

@@ -28,6 +28,9 @@ SELF_CHECK_TOL = 1e-5  # a centred difference (h = 1e-5) of the student's own fo
 # was (C,) in 2018-2020 and (1, C, 1, 1) since) get full marks with a note, as CS231n's own
 # notebooks and solver accept them. True: such an output fails its check instead.
 STRICT_SHAPES = False
+# What flows into the next layer keeps its documented shape whatever STRICT_SHAPES says: an
+# `out` of shape (1, 1, N, C, H, W) has the right numbers but breaks the layer after it.
+SHAPE_IS_CONTRACT = ("out", "dx", "scores")
 
 
 # -- how inputs are described ----------------------------------------------------------------

@@ -25,12 +25,19 @@ def test_a_strict_rubric_fails_them_and_says_why():
 def test_other_shapes_still_fail_and_values_still_count():
     expected = np.arange(1.0, 7.0)
     assert shape_aligned("out", expected.reshape(2, 3), expected)[0] is None
-    assert not compare_array("out", expected.reshape(6, 1)[::-1], expected, 1e-7).passed
+    assert not compare_array("dgamma", expected.reshape(6, 1)[::-1], expected, 1e-7).passed
 
 
 def test_a_mistake_is_recognized_whatever_its_size_one_axes():
-    expected = {"out": np.arange(1.0, 7.0)}
-    mistakes = {"a known mistake": {"out": np.arange(2.0, 8.0)}}
-    got = {"out": np.arange(2.0, 8.0).reshape(1, 6)}
-    checks = [compare_array("out", got["out"], expected["out"], 1e-7)]
+    expected = {"dbeta": np.arange(1.0, 7.0)}
+    mistakes = {"a known mistake": {"dbeta": np.arange(2.0, 8.0)}}
+    got = {"dbeta": np.arange(2.0, 8.0).reshape(1, 6)}
+    checks = [compare_array("dbeta", got["dbeta"], expected["dbeta"], 1e-7)]
     assert recognize_mistakes(checks, got, mistakes, 1e-7) == ["a known mistake"]
+
+
+def test_what_flows_into_the_next_layer_keeps_its_shape():
+    expected = np.arange(1.0, 7.0).reshape(2, 3)
+    for key in ("out", "dx", "scores"):
+        check = compare_array(key, expected.reshape(1, 1, 2, 3), expected, 1e-7)
+        assert not check.passed and "goes into the next layer" in check.message
