@@ -84,8 +84,8 @@ def grade_case(sandbox, graded, case, fixtures_dir):
 
 
 def provided_behaviour(sandbox, files, fixtures_dir):
-    """Integrity findings for provided functions that layers.py redefines and that behave
-    otherwise than provided: judged by running them, not by reading them."""
+    """Integrity findings for the provided functions that layers.py defines (as every year's
+    template does) and that behave otherwise than provided: judged by running them."""
     redefined = provided_redefinitions(files.get("layers.py", ""))
     findings = []
     for graded in PROVIDED:

@@ -11,9 +11,10 @@ is what could change a grade without the graded functions earning it:
 - a naive layer that reaches a fast one, directly or through a helper;
 - imports of other numerical frameworks.
 
-Provided functions redefined in the file are not flagged here: `provided_redefinitions` lists
-them, and grading runs each on a case and reports it only if it behaves differently. Every
-finding names the file, the line and the function it is in.
+Provided functions are not judged by their text here: layers.py carries affine, relu and
+softmax in every year (filled in by students in some years), so `provided_redefinitions` lists
+where the file defines them, and grading runs each on a case and reports it only if it behaves
+differently. Every finding names the file, the line and the function it is in.
 """
 import ast
 
@@ -243,7 +244,7 @@ def defined_names(text, star_imports_may_define=True):
 
 
 def provided_redefinitions(text):
-    """{provided function with a behaviour probe: line} that a file defines or rebinds itself."""
+    """{provided function with a behaviour probe: line where the file defines or rebinds it}."""
     tree = parse(text)
     if tree is None:
         return {}
