@@ -40,6 +40,7 @@ def shape_aligned(key, got, expected, strict=STRICT_SHAPES):
 
 
 def compare_array(key, got, expected, tolerance, strict_shapes=STRICT_SHAPES):
+    shape = got.shape  # as returned: the note explains a reshape
     got, note = shape_aligned(key, got, expected, strict_shapes)
     if got is None:
         return Check(key, False, note)
@@ -49,7 +50,7 @@ def compare_array(key, got, expected, tolerance, strict_shapes=STRICT_SHAPES):
     errors = rel_error_map(got, expected)
     error = float(np.max(errors, initial=0.0))
     verdict = "<=" if error <= tolerance else ">"
-    message = f"{key}: relative error {error:.2e} {verdict} tolerance {tolerance:.0e}, shape {got.shape}"
+    message = f"{key}: relative error {error:.2e} {verdict} tolerance {tolerance:.0e}, shape {shape}"
     if error > tolerance and got.ndim:
         where = np.unravel_index(int(np.argmax(errors)), got.shape)
         message += (f"; worst at index {tuple(map(int, where))}: got {got[where]:.6g}, "
