@@ -26,6 +26,13 @@ def source_file(kind):
     return "classifiers/cnn.py" if kind in NET_KINDS else "layers.py"
 
 
+def missing_message(needed, graded):
+    rel = source_file(graded.kind)
+    return (f"`{needed}` is missing from {rel} — an older version of the assignment?"
+            + ("" if needed == graded.function else f" `{graded.function}` needs its cache.")
+            + " Its cases score 0.")
+
+
 def missing_functions(files):
     """{function: why it cannot be graded} for the graded functions a present file lacks.
 
@@ -43,10 +50,7 @@ def missing_functions(files):
             continue
         for needed in (graded.function, graded.forward):
             if needed and needed not in names:
-                why[graded.function] = (
-                    f"`{needed}` is missing from {rel} — an older version of the assignment?"
-                    + ("" if needed == graded.function else f" `{graded.function}` needs its cache")
-                    + " Its cases score 0.")
+                why[graded.function] = missing_message(needed, graded)
                 break
     return why
 
@@ -103,6 +107,16 @@ def provided_behaviour(sandbox, files, fixtures_dir):
     return findings
 
 
+def missing_at_run_time(result, graded):
+    """The `why` of missing_functions when a case found the function absent only when it ran
+    (a file whose star imports hid what it defines), else None."""
+    error = result.problem
+    for needed in (graded.function, graded.forward):
+        if needed and "AttributeError" in error and error.endswith(f"has no attribute '{needed}'"):
+            return missing_message(needed, graded)
+    return None
+
+
 def missing_case(graded, case, why):
     result = CaseResult(graded.function, case.title, case.visibility, graded.case_points(case))
     result.problem = why.split(" —")[0] + " (see the note at the top)"
@@ -126,8 +140,14 @@ def grade_files(student, files, notes=(), visibilities=(PUBLIC, HIDDEN), functio
         for graded, case in selected_cases(visibilities, functions):
             if graded.function in missing:
                 result.cases.append(missing_case(graded, case, missing[graded.function]))
-            else:
-                result.cases.append(grade_case(sandbox, graded, case, fixtures_dir))
+                continue
+            graded_case = grade_case(sandbox, graded, case, fixtures_dir)
+            why = missing_at_run_time(graded_case, graded)
+            if why:  # said once, like the ones found by reading the file
+                missing[graded.function] = why
+                result.notes.append(why)
+                graded_case = missing_case(graded, case, why)
+            result.cases.append(graded_case)
         if HIDDEN in visibilities:  # the probes' fixtures are the instructor's
             result.integrity += provided_behaviour(sandbox, files, fixtures_dir)
         sandbox.stop()  # every process the student started is gone from here on

@@ -150,3 +150,16 @@ def test_a_function_missing_from_an_older_file_is_said_once_and_scores_zero(refe
     present = [c for c in result.cases if c.function not in {m.function for m in missing}
                and c.function != "ThreeLayerConvNet"]
     assert present and all(c.passed for c in present)
+
+
+def test_a_function_missing_behind_a_star_import_is_said_once_when_it_runs(reference_files):
+    """Reading cannot tell what `from x import *` brings; running can, and says it the same way."""
+    year_2017 = runpy.run_path(str(Path(__file__).with_name("templates.py")))["year_2017"]
+    old = "from math import *\n" + year_2017(reference_files)["layers.py"]
+    result = grade_files("2017", {"layers.py": old}, functions={"layernorm_forward", "layernorm_backward"})
+    assert result.notes == [
+        "`layernorm_forward` is missing from layers.py — an older version of the assignment? Its cases score 0.",
+        "`layernorm_forward` is missing from layers.py — an older version of the assignment? "
+        "`layernorm_backward` needs its cache. Its cases score 0."]
+    assert all(c.score == 0 and "is missing from layers.py" in c.problem and not c.traceback
+               for c in result.cases)
