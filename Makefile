@@ -6,7 +6,7 @@ PYTEST ?= $(PY) -m pytest
 JOBS ?= 2
 STAMP := $(VENV)/.installed
 
-.PHONY: install test grade check fixtures stubs notebooks release gradescope bench clean
+.PHONY: install test grade check fixtures examples stubs notebooks release gradescope bench clean
 
 install: $(STAMP)
 
@@ -30,6 +30,9 @@ check: $(STAMP)
 
 fixtures: $(STAMP)
 	$(PY) -m autograder fixtures
+
+examples: $(STAMP)
+	$(PY) -m autograder examples
 
 stubs: $(STAMP)
 	$(PY) -m autograder stubs

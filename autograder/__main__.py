@@ -195,6 +195,13 @@ def bench(args):
     return bench_grading.main()
 
 
+def examples(args):
+    from .kit.examples import write_examples
+    written = write_examples()
+    print("rewrote submissions/" + ", submissions/".join(written) if written else "examples are up to date")
+    return 0
+
+
 def release(args):
     from .kit.release import build_release
     print(f"student bundle: {build_release()}")
@@ -356,6 +363,7 @@ def build_parser():
     for name, run, text in [
         ("fixtures", fixtures, "regenerate the fixtures from the reference"),
         ("stubs", stubs, "derive the assignment/ stubs from reference/"),
+        ("examples", examples, "rebuild the example submissions in submissions/ from the reference"),
         ("release", release, "build dist/student/ and dist/student.zip"),
         ("gradescope", gradescope, "build dist/autograder.zip (upload it to Gradescope)"),
         ("notebooks", notebooks, "execute every notebook against the reference"),

@@ -5,7 +5,7 @@ the worst error sits; a failing output that equals a catalogued mistake's names 
 """
 import numpy as np
 
-from ..rubric.cases import SELF_CHECK_TOL
+from ..rubric.cases import SELF_CHECK_TOL, SHAPE_IS_CONTRACT, STRICT_SHAPES
 from .results import Check
 
 
@@ -17,29 +17,56 @@ def rel_error(a, b):
     return float(np.max(rel_error_map(a, b), initial=0.0))
 
 
-def compare_array(key, got, expected, tolerance):
-    if got.shape != expected.shape:
-        return Check(key, False, f"{key} has shape {got.shape}, expected {expected.shape}")
+def shape_aligned(key, got, expected, strict=STRICT_SHAPES):
+    """(got in the expected shape or None, a note for the student).
+
+    Unless the rubric says strict, shapes that differ only by size-1 axes are the same array
+    (for parameters' gradients and running averages, not for what flows into the next layer):
+    it is reshaped and compared, and the note says so."""
+    if got.shape == expected.shape:
+        return got, ""
+    squeezable = np.squeeze(got).shape == np.squeeze(expected).shape
+    strict = strict or key in SHAPE_IS_CONTRACT
+    if squeezable and not strict:
+        return got.reshape(expected.shape), (
+            f"note: {key} has shape {got.shape} where {expected.shape} is documented; only "
+            "size-1 axes differ, so the values were compared and count")
+    hint = ""
+    if squeezable:
+        hint = (f" (only size-1 axes differ, but {key} goes into the next layer: it must have the "
+                "documented shape)" if key in SHAPE_IS_CONTRACT else
+                " (only size-1 axes differ, but this course asks for exact shapes)")
+    return None, f"{key} has shape {got.shape}, expected {expected.shape}{hint}"
+
+
+def compare_array(key, got, expected, tolerance, strict_shapes=STRICT_SHAPES):
+    shape = got.shape  # as returned: the note explains a reshape
+    got, note = shape_aligned(key, got, expected, strict_shapes)
+    if got is None:
+        return Check(key, False, note)
     if not np.all(np.isfinite(got)):
         where = np.unravel_index(int(np.argmax(~np.isfinite(got))), got.shape) if got.ndim else ()
         return Check(key, False, f"{key} contains NaN or inf (first at index {tuple(map(int, where))})")
     errors = rel_error_map(got, expected)
     error = float(np.max(errors, initial=0.0))
     verdict = "<=" if error <= tolerance else ">"
-    message = f"{key}: relative error {error:.2e} {verdict} tolerance {tolerance:.0e}, shape {got.shape}"
+    message = f"{key}: relative error {error:.2e} {verdict} tolerance {tolerance:.0e}, shape {shape}"
     if error > tolerance and got.ndim:
         where = np.unravel_index(int(np.argmax(errors)), got.shape)
         message += (f"; worst at index {tuple(map(int, where))}: got {got[where]:.6g}, "
                     f"expected {expected[where]:.6g}")
     elif error > tolerance:
         message += f"; got {float(got):.6g}, expected {float(expected):.6g}"
+    if note:
+        message += f"; {note}"
     return Check(key, bool(error <= tolerance), message, error, float(tolerance))
 
 
 def compare_init(key, got, expected, weight_scale):
     """Initialization is random: compare shapes and statistics, not values."""
-    if got.shape != expected.shape:
-        return Check(key, False, f"{key} has shape {got.shape}, expected {expected.shape}")
+    got, note = shape_aligned(key, got, expected)
+    if got is None:
+        return Check(key, False, note)
     if key.startswith("b"):
         ok = not bool(np.any(got))
         return Check(key, ok, f"{key}: {'all zero' if ok else 'not all zero'}, shape {got.shape}"
@@ -77,9 +104,9 @@ def recognize_mistakes(checks, got, mistakes, tolerance):
     failing = [c.output for c in checks if not c.passed and c.output in got]
     found = []
     for message, outputs in mistakes.items():
-        for key in failing:
-            if key in outputs and got[key].shape == outputs[key].shape and \
-                    rel_error(got[key], outputs[key]) <= tolerance:
+        for key in (k for k in failing if k in outputs):
+            value, _ = shape_aligned(key, got[key], outputs[key])
+            if value is not None and rel_error(value, outputs[key]) <= tolerance:
                 found.append(message)
                 break
     return found

@@ -1,7 +1,8 @@
 """Grading one submission: an ordered pipeline of small steps.
 
-    read the files -> inspect them (integrity) -> start the sandbox (imports) ->
-    run each case there and judge it here -> stop the sandbox and everything it started
+    read the files -> inspect them (integrity) and find missing functions ->
+    start the sandbox (imports) -> run each case there and judge it here ->
+    run the provided functions the files redefine -> stop the sandbox and all it started
 
 The order matters at the end: results exist only after `stop()` has returned, so nothing
 the student started is alive when they are written.
@@ -10,10 +11,10 @@ import time
 
 import numpy as np
 
-from ..rubric.cases import HIDDEN, PUBLIC, selected_cases
+from ..rubric.cases import HIDDEN, PROVIDED, PUBLIC, RUBRIC, selected_cases
 from .compare import check_outputs, recognize_mistakes, self_check_advice
 from ..rubric.fixtures import FIXTURES, load_fixture, split_fixture
-from .integrity import inspect
+from .integrity import defined_names, inspect, provided_redefinitions
 from .results import CaseResult, SubmissionResult
 from ..sandbox.limits import Limits
 from ..sandbox.sandbox import Sandbox, WorkerFailed
@@ -23,6 +24,35 @@ NET_KINDS = ("net_init", "net_loss")
 
 def source_file(kind):
     return "classifiers/cnn.py" if kind in NET_KINDS else "layers.py"
+
+
+def missing_message(needed, graded):
+    rel = source_file(graded.kind)
+    return (f"`{needed}` is missing from {rel} — an older version of the assignment?"
+            + ("" if needed == graded.function else f" `{graded.function}` needs its cache.")
+            + " Its cases score 0.")
+
+
+def missing_functions(files):
+    """{function: why it cannot be graded} for the graded functions a present file lacks.
+
+    Said once per function, instead of an AttributeError per case. A backward also needs its
+    forward (its cache), so it is missing when its forward is."""
+    present = {}
+    for rel, text in files.items():
+        # cnn.py's star imports bring layers, never the net, so they cannot hide a missing net.
+        present[rel] = defined_names(text, star_imports_may_define=rel == "layers.py")
+    why = {}
+    for graded in RUBRIC:
+        rel = source_file(graded.kind)
+        names = present.get(rel)
+        if names is None:  # the file is absent (noted already) or cannot be read statically
+            continue
+        for needed in (graded.function, graded.forward):
+            if needed and needed not in names:
+                why[graded.function] = missing_message(needed, graded)
+                break
+    return why
 
 
 def grade_case(sandbox, graded, case, fixtures_dir):
@@ -57,11 +87,50 @@ def grade_case(sandbox, graded, case, fixtures_dir):
     return result
 
 
+def provided_behaviour(sandbox, files, fixtures_dir):
+    """Integrity findings for the provided functions that layers.py defines (as every year's
+    template does) and that behave otherwise than provided: judged by running them."""
+    redefined = provided_redefinitions(files.get("layers.py", ""))
+    findings = []
+    for graded in PROVIDED:
+        if graded.function not in redefined:
+            continue
+        for case in graded.cases:
+            probe = grade_case(sandbox, graded, case, fixtures_dir)  # worth 0: judge its checks
+            same = not probe.problem and all(check.passed for check in probe.checks)
+            if same or probe.problem.startswith("your layers.py could not be imported"):
+                continue
+            why = probe.problem or "; ".join(c.message for c in probe.checks if not c.passed)
+            findings.append(f"layers.py, line {redefined[graded.function]}, in `{graded.function}`: "
+                            f"this provided function was changed and now behaves differently "
+                            f"({why}); the sandwich layers and the net use it: restore the provided one")
+    return findings
+
+
+def missing_at_run_time(result, graded):
+    """The `why` of missing_functions when a case found the function absent only when it ran
+    (a file whose star imports hid what it defines), else None."""
+    error = result.problem
+    for needed in (graded.function, graded.forward):
+        if needed and "AttributeError" in error and error.endswith(f"has no attribute '{needed}'"):
+            return missing_message(needed, graded)
+    return None
+
+
+def missing_case(graded, case, why):
+    result = CaseResult(graded.function, case.title, case.visibility, graded.case_points(case))
+    result.problem = why.split(" —")[0] + " (see the note at the top)"
+    return result
+
+
 def grade_files(student, files, notes=(), visibilities=(PUBLIC, HIDDEN), functions=None,
                 limits=Limits(), fixtures_dir=FIXTURES):
     """Grade {"layers.py": text, "classifiers/cnn.py": text} against the chosen cases."""
     started = time.monotonic()
-    result = SubmissionResult(student, notes=list(notes), integrity=inspect(files))
+    missing = missing_functions(files)
+    notes = list(notes) + [why for function, why in missing.items()
+                           if not functions or function in functions]
+    result = SubmissionResult(student, notes=notes, integrity=inspect(files))
     with Sandbox(files, limits) as sandbox:
         try:
             sandbox.start()
@@ -69,7 +138,18 @@ def grade_files(student, files, notes=(), visibilities=(PUBLIC, HIDDEN), functio
             detail = f"{failure}\n{sandbox.output()}".strip()
             sandbox.import_errors = {rel: detail for rel in ("layers.py", "classifiers/cnn.py")}
         for graded, case in selected_cases(visibilities, functions):
-            result.cases.append(grade_case(sandbox, graded, case, fixtures_dir))
+            if graded.function in missing:
+                result.cases.append(missing_case(graded, case, missing[graded.function]))
+                continue
+            graded_case = grade_case(sandbox, graded, case, fixtures_dir)
+            why = missing_at_run_time(graded_case, graded)
+            if why:  # said once, like the ones found by reading the file
+                missing[graded.function] = why
+                result.notes.append(why)
+                graded_case = missing_case(graded, case, why)
+            result.cases.append(graded_case)
+        if HIDDEN in visibilities:  # the probes' fixtures are the instructor's
+            result.integrity += provided_behaviour(sandbox, files, fixtures_dir)
         sandbox.stop()  # every process the student started is gone from here on
     result.execution_time = round(time.monotonic() - started, 3)
     return result

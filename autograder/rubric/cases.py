@@ -24,6 +24,13 @@ PUBLIC, HIDDEN = "public", "hidden"
 FORWARD_TOL = 1e-7   # float64 round-off between correct implementations is ~1e-13
 GRADIENT_TOL = 1e-7
 SELF_CHECK_TOL = 1e-5  # a centred difference (h = 1e-5) of the student's own forward
+# Shapes that differ only by size-1 axes ((1, D) where (D,) is documented; group norm's dgamma
+# was (C,) in 2018-2020 and (1, C, 1, 1) since) get full marks with a note, as CS231n's own
+# notebooks and solver accept them. True: such an output fails its check instead.
+STRICT_SHAPES = False
+# What flows into the next layer keeps its documented shape whatever STRICT_SHAPES says: an
+# `out` of shape (1, 1, N, C, H, W) has the right numbers but breaks the layer after it.
+SHAPE_IS_CONTRACT = ("out", "dx", "scores")
 
 
 # -- how inputs are described ----------------------------------------------------------------
@@ -246,8 +253,7 @@ RUBRIC = (
         Case("G = 2, inputs far from zero (x + 1e6)", HIDDEN, gn((2, 4, 3, 3), 2, **FAR)),
     )),
     Graded("spatial_groupnorm_backward", 5, "backward",
-           forward="spatial_groupnorm_forward", tolerance=GRADIENT_TOL, mistakes=(
-               "gn_dgamma_flat",), cases=(
+           forward="spatial_groupnorm_forward", tolerance=GRADIENT_TOL, cases=(
         Case("G = 2, C = 6", PUBLIC, gn((2, 6, 4, 5), 2)),
         Case("G = 1 (layer norm)", HIDDEN, gn((2, 4, 3, 3), 1)),
         Case("G = C (instance norm)", HIDDEN, gn((1, 4, 3, 3), 4)),
@@ -264,6 +270,28 @@ RUBRIC = (
         Case("loss and gradients, reg = 0.5", HIDDEN, net(0.5), weight=1.5),
     )),
 )
+
+
+# Provided functions are not graded. A submission that defines one itself (older templates had
+# students write affine and relu) is run on its case, and reported only if it behaves otherwise.
+PROVIDED = (
+    Graded("affine_forward", 0, "forward", cases=(
+        Case("as provided", HIDDEN, {"x": randn(3, 2, 3), "w": randn(6, 4), "b": randn(4)}),)),
+    Graded("affine_backward", 0, "backward", forward="affine_forward", tolerance=GRADIENT_TOL, cases=(
+        Case("as provided", HIDDEN, {"x": randn(3, 2, 3), "w": randn(6, 4), "b": randn(4)},
+             self_check=False),)),
+    Graded("relu_forward", 0, "forward", cases=(
+        Case("as provided", HIDDEN, {"x": randn(4, 5)}),)),
+    Graded("relu_backward", 0, "backward", forward="relu_forward", tolerance=GRADIENT_TOL, cases=(
+        Case("as provided", HIDDEN, {"x": randn(4, 5)}, self_check=False),)),
+    Graded("softmax_loss", 0, "forward", cases=(
+        Case("as provided", HIDDEN, {"x": randn(5, 4), "y": [0, 3, 1, 2, 3]}),)),
+)
+
+
+def total_points(rubric=RUBRIC):
+    """What a submission is out of: the points need not sum to 100."""
+    return round(sum(graded.points for graded in rubric), 2)
 
 
 def selected_cases(visibilities, functions=None):

@@ -139,11 +139,6 @@ def groupnorm_variant(interleaved=False, ddof=0):
     return forward
 
 
-def groupnorm_backward_flat_params(dout, cache):
-    dx, dgamma, dbeta = ref.spatial_groupnorm_backward(dout, cache)
-    return dx, dgamma.ravel(), dbeta.ravel()
-
-
 # -- the three-layer net --------------------------------------------------------------------
 
 class NetL2WithoutHalf(ThreeLayerConvNet):
@@ -237,9 +232,6 @@ MISTAKES = {
     "gn_unbiased_variance": Mistake(
         "the variance is the unbiased one: use the plain variance, divided by the group size",
         {"spatial_groupnorm_forward": groupnorm_variant(ddof=1)}),
-    "gn_dgamma_flat": Mistake(
-        "dgamma and dbeta have shape (C,): they must keep gamma's shape (1, C, 1, 1)",
-        {"spatial_groupnorm_backward": groupnorm_backward_flat_params}),
     "net_l2_without_half": Mistake(
         "the L2 term lacks its factor 0.5: loss += 0.5 * reg * sum(W ** 2)",
         {}, NetL2WithoutHalf),
