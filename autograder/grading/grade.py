@@ -1,7 +1,8 @@
 """Grading one submission: an ordered pipeline of small steps.
 
     read the files -> inspect them (integrity) -> start the sandbox (imports) ->
-    run each case there and judge it here -> stop the sandbox and everything it started
+    run each case there and judge it here -> stop the sandbox and everything it started ->
+    diagnose across cases (which fail together, and through which other function)
 
 The order matters at the end: results exist only after `stop()` has returned, so nothing
 the student started is alive when they are written.
@@ -10,8 +11,9 @@ import time
 
 import numpy as np
 
-from ..rubric.cases import HIDDEN, PUBLIC, selected_cases
+from ..rubric.cases import HIDDEN, PUBLIC, RUBRIC, selected_cases
 from .compare import check_outputs, recognize_mistakes, self_check_advice
+from .diagnosis import diagnose_outputs, diagnose_submission
 from ..rubric.fixtures import FIXTURES, load_fixture, split_fixture
 from .integrity import inspect
 from .results import CaseResult, SubmissionResult
@@ -54,6 +56,8 @@ def grade_case(sandbox, graded, case, fixtures_dir):
     result.score = result.max_score * sum(c.passed for c in result.checks) / len(result.checks)
     result.mistakes = recognize_mistakes(result.checks, got, mistakes, graded.tolerance)
     result.advice = self_check_advice(got, inputs, result.checks)
+    result.diagnoses = diagnose_outputs(kind, result.checks, got, expected, inputs,
+                                        graded.tolerance, result.mistakes)
     return result
 
 
@@ -71,5 +75,7 @@ def grade_files(student, files, notes=(), visibilities=(PUBLIC, HIDDEN), functio
         for graded, case in selected_cases(visibilities, functions):
             result.cases.append(grade_case(sandbox, graded, case, fixtures_dir))
         sandbox.stop()  # every process the student started is gone from here on
+    # After every case: which cases fail together, and which function fails through another.
+    diagnose_submission(result, RUBRIC, files)
     result.execution_time = round(time.monotonic() - started, 3)
     return result
