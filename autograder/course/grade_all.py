@@ -19,6 +19,7 @@ from queue import Queue
 from tqdm.auto import tqdm
 
 from ..rubric.cases import RUBRIC, selected_cases
+from ..grading.diagnosis import diagnosis_counts, most_frequent
 from ..grading.report import write_outputs
 from ..paths import ROOT
 from ..grading.results import CaseResult, SubmissionResult
@@ -142,10 +143,12 @@ def write_summary(results, out_dir):
     summary = class_summary(results)
     lines = [f"# Class summary: {len(results)} submissions", "",
              f"Mean total: {sum(r.score for r in results) / max(1, len(results)):.1f} / 100", "",
-             "| function | mean | most frequent mistakes |", "|---|---|---|"]
+             "| function | mean | most frequent mistakes | most frequent diagnoses |",
+             "|---|---|---|---|"]
+    diagnoses = diagnosis_counts(results)
     for function, (mean, mistakes) in summary.items():
         common = "; ".join(f"{m} ({n})" for m, n in mistakes.most_common(3)) or "-"
-        lines.append(f"| `{function}` | {100 * mean:.0f}% | {common} |")
+        lines.append(f"| `{function}` | {100 * mean:.0f}% | {common} | {most_frequent(diagnoses, function)} |")
     lines += ["", "![mean score per function](summary.png)", ""]
     (out_dir / "summary.md").write_text("\n".join(lines))
     plot_summary(summary, out_dir / "summary.png")

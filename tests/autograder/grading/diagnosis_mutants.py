@@ -48,6 +48,35 @@ def reference_files():
     return {rel: (ROOT / "reference" / rel).read_text() for rel in (LAYERS, CNN)}
 
 
+def grade(mutant, files):
+    """The mutant graded by the real grader, on its functions' public and hidden cases."""
+    from autograder.grading.grade import grade_files
+    return grade_files(mutant.name, apply(files, mutant), functions=mutant.functions)
+
+
+def patterns_of(result, function):
+    return [d["pattern"] for c in result.cases if c.function == function for d in c.diagnoses]
+
+
+def fits(pattern, listed):
+    """A pattern fits a listed one when equal, or when it names the listed property among
+    coincident ones ("passes only when N = 1 or C = 1" fits "passes only when N = 1")."""
+    for lead in ("fails when ", "passes only when "):
+        if pattern.startswith(lead) and listed.startswith(lead):
+            return listed[len(lead):] in pattern[len(lead):].split(" or ")
+    return pattern == listed
+
+
+def classify(mutant, patterns):
+    """(verdict, unlisted patterns): verdict is fitting, wrong or none."""
+    unlisted = sorted(p for p in set(patterns) if not any(fits(p, f) for f in mutant.fits))
+    if not mutant.fits:
+        return ("wrong" if patterns else "fitting"), unlisted
+    if len(unlisted) < len(set(patterns)):
+        return "fitting", unlisted
+    return ("wrong" if patterns else "none"), unlisted
+
+
 CONV, CONV_B = "def conv_forward_naive(", "def conv_backward_naive("
 POOL, POOL_B = "def max_pool_forward_naive(", "def max_pool_backward_naive("
 BN, BN_B, BN_ALT = "def batchnorm_forward(", "def batchnorm_backward(", "def batchnorm_backward_alt("
