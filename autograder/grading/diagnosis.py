@@ -95,8 +95,8 @@ def name_factor(k, inputs):
 
 def all_zeros(key, got, want, case):
     if not np.any(got) and np.any(want):
-        return f"{key} is all zeros: it is never written to (a loop that never runs, or the " \
-               "result kept in another variable than the one returned)"
+        return f"{key} is all zeros: it is never written to (a loop that never runs, the result " \
+               "kept in another variable than the one returned), or overwritten (= where += belongs)"
 
 
 def input_unchanged(key, got, want, case):
@@ -151,6 +151,12 @@ def which_input(case, vector, forms):
     return None
 
 
+def is_ramp(value):
+    """An evenly spaced array (np.linspace): every window of it is the last one shifted."""
+    steps = np.diff(np.ravel(value))
+    return steps.size > 1 and np.ptp(steps) <= FIT * max(float(np.max(np.abs(steps))), 1e-12)
+
+
 def constant_offset(key, got, want, case):
     """got - want constant along every axis but (at most) one: a term added twice or left out."""
     if got.size < 2 or close(got, want):
@@ -159,6 +165,8 @@ def constant_offset(key, got, want, case):
     if found is None:
         return None
     axis, offset = found
+    if axis is None and any(is_ramp(v) for v in case["arrays"].values()):
+        return None  # on a linear ramp any wrong window is off by one constant: it says nothing
     if axis is None:
         return f"{key} is off by the same constant everywhere: something is added or " \
                "subtracted once too often, or not at all"
@@ -210,8 +218,9 @@ def layout(key, got, want, case):
         return f"{key} holds the right values in the right order but has shape {got.shape}: " \
                "reshape it"
     if close(np.sort(got, axis=None), np.sort(want, axis=None)):
-        return f"{key} holds the right values in the wrong order: a reshape without the " \
-               "transpose that must come before it (or after it)?"
+        return f"{key} holds the right values in the wrong places (the same values, in another " \
+               "order): a reshape without the transpose that must come before it, or an index " \
+               "computed wrongly"
 
 
 def spatial_errors(key, got, want, case):
@@ -245,12 +254,16 @@ def border_only(key, got, want, case):
     H, W = got.shape[2:]
     distance = np.minimum(np.minimum(rows, H - 1 - rows), np.minimum(cols, W - 1 - cols))
     band = int(distance.max()) + 1
+    far_side_only = np.all((rows >= H - band) | (cols >= W - band))
     params = case["params"]
     reach = max([params.get("conv_param", {}).get("pad", 0)]
                 + [s - 1 for s in case["arrays"].get("w", np.zeros((1, 1, 1, 1))).shape[2:]]
                 + [1])
     if band > reach or 2 * band >= min(H, W):
         return None  # the errors reach the middle: not a border effect
+    if far_side_only:  # only by the bottom and right edges: the far end is never reached
+        return f"{key} is right but within {band} pixel(s) of its bottom or right edge: a loop " \
+               "that stops short of the last windows (H' used for W', or a bound one too small)"
     return f"{key} is right in the middle and wrong only within {band} pixel(s) of the edges: " \
            "look at the border: the zero padding (where it goes, how much) or windows that reach past the edge"
 
@@ -262,8 +275,15 @@ def some_right(axis):
             return None
         word = AXIS_WORDS.get(names[axis], names[axis])
         others = tuple(a for a in range(got.ndim) if a != axis)
-        right = ~(rel_error_map(got, want) > case["tolerance"]).any(axis=others)
+        wrong = rel_error_map(got, want) > case["tolerance"]
+        right = ~wrong.any(axis=others)
         if right.all() or not right.any():
+            return None
+        # A wrong slice is wrong wherever a value is expected; right here and there in it (a
+        # ReLU that clips the negatives) is another mistake, not a loop over the wrong range.
+        expected_nonzero = np.abs(want) > FIT * max(float(np.max(np.abs(want))), 1e-12)
+        wrong_slices = np.moveaxis(wrong | ~expected_nonzero, axis, 0)[~right]
+        if not wrong_slices.all():
             return None
         if right[0] and right.sum() == 1:
             return f"{key} is right for the first {word} only ({names[axis]} index 0): does a loop " \

@@ -203,10 +203,7 @@ def test_an_uncatalogued_mistake_gets_a_line_of_its_own(name, line):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mutant", [
-    pytest.param(m, id=m.name, marks=[pytest.mark.xfail(strict=True, reason=(
-        "on linspace inputs the min and the max of every window differ by one constant: the "
-        "offset is real, its advice is not"))] if m.name == "pool: min instead of max" else [])
-    for m in MUTANTS["MUTANTS"]])
+    pytest.param(m, id=m.name) for m in MUTANTS["MUTANTS"]])
 def test_every_uncatalogued_mistake_gets_a_fitting_diagnosis_or_none(mutant, reference_files):
     result = MUTANTS["grade"](mutant, reference_files)
     patterns = MUTANTS["patterns_of"](result, mutant.target)
