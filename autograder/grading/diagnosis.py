@@ -157,47 +157,51 @@ def is_ramp(value):
     return steps.size > 1 and np.ptp(steps) <= FIT * max(float(np.max(np.abs(steps))), 1e-12)
 
 
+def per_axis(key, got, case, term, neutral, scale, forms, says):
+    """When `term` (got - want, got / want) is one value per entry of a single axis, none of
+    them `neutral` to `scale` (0 or 1: right there, a last row or some samples, which the
+    patterns below read): what `says` says of it, naming the input it equals in one of
+    `forms` ((how, function of the input)) if any; else None."""
+    found = along_one_axis(key, got, term)
+    if found is None or found[0] is None:
+        return None
+    axis, vector = found
+    if any(np.any(np.abs(vector - value) <= FIT * scale) for value in neutral):
+        return None
+    word = AXIS_WORDS.get(axis_names(key, got.ndim)[axis], f"index along axis {axis}")
+    named = which_input(case, vector, forms)
+    named_text, plain_text = says
+    if named:
+        return f"{key} is " + named_text.format(word=word, name=named[0], how=named[1])
+    return f"{key} is " + plain_text.format(word=word)
+
+
 def constant_offset(key, got, want, case):
     """got - want constant along every axis but (at most) one: a term added twice or left out."""
     if got.size < 2 or close(got, want):
         return None
-    found = along_one_axis(key, got, got - want)
-    if found is None:
-        return None
-    axis, offset = found
-    if axis is None and any(is_ramp(v) for v in case["arrays"].values()):
-        return None  # on a linear ramp any wrong window is off by one constant: it says nothing
-    if axis is None:
+    everywhere = along_one_axis(key, got, got - want)
+    if everywhere and everywhere[0] is None:
+        if any(is_ramp(v) for v in case["arrays"].values()):
+            return None  # on a linear ramp any wrong window is off by one constant: it says nothing
         return f"{key} is off by the same constant everywhere: something is added or " \
                "subtracted once too often, or not at all"
-    if np.any(np.abs(offset) <= FIT * max(float(np.max(np.abs(want))), 1e-12)):
-        return None  # right along part of the axis: a last row, some samples (patterns below)
-    word = AXIS_WORDS.get(axis_names(key, got.ndim)[axis], f"index along axis {axis}")
-    named = which_input(case, offset, (("added twice", lambda v: v), ("left out", lambda v: -v)))
-    if named:
-        return f"{key} is off by a constant per {word}, which is exactly {named[0]}: " \
-               f"{named[0]} is {named[1]}"
-    return f"{key} is off by a constant per {word} (the same for every entry of that {word}): " \
-           f"a per-{word} term (a bias, a shift, a mean) is added twice or left out"
+    return per_axis(key, got, case, got - want, (0,), max(float(np.max(np.abs(want))), 1e-12),
+                    (("added twice", lambda v: v), ("left out", lambda v: -v)), (
+        "off by a constant per {word}, which is exactly {name}: {name} is {how}",
+        "off by a constant per {word} (the same for every entry of that {word}): a per-{word} "
+        "term (a bias, a shift, a mean) is added twice or left out"))
 
 
 def factor_per_axis(key, got, want, case):
     """got / want constant along every axis but one: a per-channel scale applied twice or missing."""
     if got.size < 2 or np.any(want == 0) or close(got, want):
         return None
-    found = along_one_axis(key, got, got / want)
-    if found is None or found[0] is None:
-        return None  # a single factor everywhere is constant_factor's
-    axis, factor = found
-    if np.any(np.abs(factor) <= FIT) or np.any(np.abs(factor - 1) <= FIT):
-        return None  # right (or zero) along part of the axis: that is some_right's or all_zeros'
-    word = AXIS_WORDS.get(axis_names(key, got.ndim)[axis], f"index along axis {axis}")
-    named = which_input(case, factor, (("applied twice", lambda v: v), ("missing", lambda v: 1 / v)))
-    if named:
-        return f"{key} is the expected value times a factor per {word}, which is exactly " \
-               f"{named[0]}: {named[0]} is {named[1]}"
-    return f"{key} is the expected value times a factor that depends only on the {word}: a " \
-           f"per-{word} scale (gamma, a standard deviation) is applied twice or missing"
+    return per_axis(key, got, case, got / want, (0, 1), 1.0,
+                    (("applied twice", lambda v: v), ("missing", lambda v: 1 / v)), (
+        "the expected value times a factor per {word}, which is exactly {name}: {name} is {how}",
+        "the expected value times a factor that depends only on the {word}: a per-{word} scale "
+        "(gamma, a standard deviation) is applied twice or missing"))
 
 
 def layout(key, got, want, case):
@@ -224,19 +228,18 @@ def layout(key, got, want, case):
 
 
 def spatial_errors(key, got, want, case):
-    """(rows, columns) with some wrong entry, for an (N, C, H, W) output, else None."""
+    """(rows, columns, H, W): where some entry is wrong, for an (N, C, H, W) output; else None."""
     if got.ndim != 4 or got.shape != want.shape or axis_names(key, 4)[2] != "H":
         return None
     wrong = (rel_error_map(got, want) > case["tolerance"]).any(axis=(0, 1))
-    return np.nonzero(wrong) if wrong.any() else None
+    return (*np.nonzero(wrong), *got.shape[2:]) if wrong.any() else None
 
 
 def last_row_or_column(key, got, want, case):
     where = spatial_errors(key, got, want, case)
     if where is None:
         return None
-    rows, cols = where
-    H, W = got.shape[2:]
+    rows, cols, H, W = where
     if H < 3 or W < 3 or not np.all((rows == H - 1) | (cols == W - 1)):
         return None
     which = " and ".join(w for w, hit in (("row", np.any(rows == H - 1) and not np.all(cols == W - 1)),
@@ -250,8 +253,7 @@ def border_only(key, got, want, case):
     where = spatial_errors(key, got, want, case)
     if where is None:
         return None
-    rows, cols = where
-    H, W = got.shape[2:]
+    rows, cols, H, W = where
     distance = np.minimum(np.minimum(rows, H - 1 - rows), np.minimum(cols, W - 1 - cols))
     band = int(distance.max()) + 1
     far_side_only = np.all((rows >= H - band) | (cols >= W - band))
