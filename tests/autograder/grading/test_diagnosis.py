@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.grading.compare import check_outputs
+from autograder.grading.compare import check_outputs, self_check_advice
 from autograder.grading.diagnosis import (
     across_cases, dependency, diagnose_outputs, diagnose_submission, diagnosis_counts,
     graded_calls, most_frequent)
@@ -93,6 +93,40 @@ def test_no_diagnosis_where_the_check_passes_or_a_named_mistake_speaks():
     checks = [Check("out", False, "x")]
     assert diagnose_outputs("forward", checks, {"out": -EXPECTED}, {"out": EXPECTED}, {}, 1e-7,
                             ["a named mistake"]) == []
+
+
+def test_values_right_up_to_size_one_axes_are_not_read_as_a_layout():
+    want = RNG.standard_normal((1, 4, 1, 1))
+    assert read(want.ravel(), want)[0] == []  # the shape rule speaks, not a diagnosis
+    assert read(-want.ravel(), want)[0] == ["sign flip"]
+
+
+# -- never contradict: the self-check's advice ------------------------------------------------------
+
+def advice_for(analytic, numerical, check):
+    """self_check_advice on one gradient dx, probed at its first entries."""
+    got = {"dx": analytic, "numerical_dx": numerical}
+    return " ".join(self_check_advice(got, {"probe_dx": np.arange(numerical.size, dtype=float)}, [check]))
+
+
+def test_a_failure_that_is_only_a_shape_is_not_blamed_on_the_forward():
+    dx = RNG.standard_normal(4)
+    shape_only = Check("dx", False, "dx has shape (4,), expected (1, 4)")
+    assert advice_for(dx, dx[:3], shape_only) == ""
+    values = Check("dx", False, "dx: relative error 1", 1.0, 1e-7)
+    assert "it is your forward pass" in advice_for(dx, dx[:3], values)
+
+
+def test_a_backward_that_matches_the_reference_is_not_called_wrong():
+    dx = RNG.standard_normal(4)
+    right = Check("dx", True, "dx: relative error 0", 0.0, 1e-7)
+    text = advice_for(dx, dx[:3] + 1, right)
+    assert "the backward is right" in text and "backward pass is wrong" not in text
+
+
+def test_probes_that_all_fall_on_zeros_show_nothing():
+    wrong = Check("dx", False, "dx: relative error 1", 1.0, 1e-7)
+    assert advice_for(np.zeros(4), np.zeros(3), wrong) == ""
 
 
 # -- across cases -----------------------------------------------------------------------------------
