@@ -85,7 +85,7 @@ def recognize_mistakes(checks, got, mistakes, tolerance):
     return found
 
 
-SELF_CHECK_AGREES = "matches a numerical gradient of your own forward"  # diagnosis reads these
+SELF_CHECK_AGREES = "matches a numerical gradient of your own forward"  # diagnosis reads it
 
 
 def self_check_advice(got, inputs, checks):
@@ -112,7 +112,8 @@ def self_check_advice(got, inputs, checks):
                           "right, and it is your forward that is wrong")
         elif error > SELF_CHECK_TOL:
             advice.append(f"{grad} does not match a numerical gradient of your own forward "
-                          f"(error {error:.1e} > {SELF_CHECK_TOL:.0e}): the backward pass is wrong")
+                          f"(error {error:.1e} > {SELF_CHECK_TOL:.0e}): your backward does not "
+                          "follow your forward, so one of them (or both) is wrong")
         elif values_differ:
             advice.append(f"{grad} {SELF_CHECK_AGREES} (error {error:.1e}), so the backward is "
                           "consistent: it is your forward pass (or what it caches) that differs "

@@ -61,7 +61,10 @@ def factor_candidates(inputs):
     named = [(2, "2")]
     if isinstance(x, np.ndarray) and x.ndim >= 2:
         shape = x.shape[-4:] if x.ndim >= 4 else x.shape[-2:]
-        named.append((shape[0], "N, the batch size"))
+        N = shape[0]
+        named.append((N, "N, the batch size"))
+        if N > 1:  # a variance divided by N - 1 scales what it normalizes by this
+            named.append((np.sqrt((N - 1) / N), "√((N-1)/N), a variance divided by N - 1"))
         if len(shape) == 4:
             N, C, H, W = shape
             named += [(C, "C, the number of channels"), (H * W, "H·W, the number of pixels"),
@@ -314,11 +317,11 @@ PATTERNS = (  # the most specific first; the first that fits an output speaks fo
 def diagnose_outputs(kind, checks, got, expected, inputs, tolerance, named_mistakes=()):
     """Diagnoses of a case's failing outputs, by their pattern in one array.
 
-    Outputs the catalog already names, initialization (random: only statistics are held)
-    and NaN or inf are left to their own lines.
+    Outputs the catalog already names, initialization (random: only statistics are held),
+    NaN or inf, and cases with an output not returned at all are left to their own lines.
     """
-    if named_mistakes or kind == "net_init":
-        return []
+    if named_mistakes or kind == "net_init" or any(c.output not in got for c in checks):
+        return []  # an output missing (None: not implemented yet) says more than any pattern
     case = {"arrays": {k: v for k, v in inputs.items() if isinstance(v, np.ndarray)},
             "params": {k: v for k, v in inputs.items() if not isinstance(v, np.ndarray)},
             "tolerance": tolerance}
@@ -426,8 +429,9 @@ def graded_calls(files, functions):
     return calls
 
 
-def dependency(graded, case, failing_functions, calls):
-    """Which other graded function of the student's to fix first, if this case fails through one."""
+def dependency(graded, case, failing_functions, calls, through_forward=False):
+    """Which other graded function of the student's to fix first, if this case fails through one.
+    `through_forward`: the function's own cases showed that its backward agrees with its forward."""
     for other in sorted(calls.get(graded.function, ())):
         if other in failing_functions:
             return diagnosis(f"fix {other} first",
@@ -436,7 +440,7 @@ def dependency(graded, case, failing_functions, calls):
     # Through the cache only where the numbers point there: the backward agrees with a
     # numerical gradient of the student's own forward, or the forward itself raised.
     forward = graded.forward
-    through_forward = any(SELF_CHECK_AGREES in advice for advice in case.advice) or \
+    through_forward = through_forward or any(SELF_CHECK_AGREES in a for a in case.advice) or \
         bool(case.problem and forward and f"in {forward}" in case.traceback)
     if forward in failing_functions and through_forward:
         return diagnosis(f"fix {forward} first",
@@ -455,11 +459,14 @@ def diagnose_submission(result, rubric, files):
     for graded in rubric:
         cases = by_function.get(graded.function, [])
         pattern = across_cases(graded, cases)
+        # Some gradient follows the student's own forward (a case without the numerical
+        # self-check, large inputs, goes with the function's other cases).
+        agrees = any(SELF_CHECK_AGREES in a for case in cases for a in case.advice)
         for case in cases:
             if case.passed:
                 case.diagnoses = []
                 continue
-            first = dependency(graded, case, failing_functions, calls)
+            first = dependency(graded, case, failing_functions, calls, agrees)
             ordered = [first] * bool(first) + case.diagnoses + [pattern] * bool(pattern)
             case.diagnoses = ordered[:MAX_PER_CASE]
     return result
