@@ -35,10 +35,15 @@ def diagnosis(pattern, text):
     return {"pattern": pattern, "text": text}
 
 
-def close(got, want):
-    """got equals want (same shape) up to FIT of want's scale."""
-    scale = max(float(np.max(np.abs(want), initial=0.0)), 1e-12)
-    return got.shape == want.shape and float(np.max(np.abs(got - want), initial=0.0)) <= FIT * scale
+def scale_of(values):
+    """The largest magnitude in `values` (at least 1e-12): what FIT and READABLE are relative to."""
+    return max(float(np.max(np.abs(values), initial=0.0)), 1e-12)
+
+
+def close(got, want, fraction=FIT):
+    """got equals want (same shape) up to `fraction` of want's scale."""
+    return got.shape == want.shape and \
+        float(np.max(np.abs(got - want), initial=0.0)) <= fraction * scale_of(want)
 
 
 def axis_names(key, ndim):
@@ -132,7 +137,7 @@ def constant_factor(key, got, want, case):
 def along_one_axis(key, got, term):
     """(axis, vector) when `term` (an array of got's shape) is constant along every axis but
     one (axis None: constant everywhere); None when it varies along more, or has no other axis."""
-    scale = max(float(np.max(np.abs(term), initial=0.0)), 1e-12)
+    scale = scale_of(term)
     varying = [a for a in range(term.ndim) if np.ptp(term, axis=a).max() > FIT * scale]
     if not varying:
         return None, term.ravel()[:1]
@@ -157,7 +162,7 @@ def which_input(case, vector, forms):
 def is_ramp(value):
     """An evenly spaced array (np.linspace): every window of it is the last one shifted."""
     steps = np.diff(np.ravel(value))
-    return steps.size > 1 and np.ptp(steps) <= FIT * max(float(np.max(np.abs(steps))), 1e-12)
+    return steps.size > 1 and np.ptp(steps) <= FIT * scale_of(steps)
 
 
 def per_axis(key, got, case, term, neutral, scale, forms, says):
@@ -189,7 +194,7 @@ def constant_offset(key, got, want, case):
             return None  # on a linear ramp any wrong window is off by one constant: it says nothing
         return f"{key} is off by the same constant everywhere: something is added or " \
                "subtracted once too often, or not at all"
-    return per_axis(key, got, case, got - want, (0,), max(float(np.max(np.abs(want))), 1e-12),
+    return per_axis(key, got, case, got - want, (0,), scale_of(want),
                     (("added twice", lambda v: v), ("left out", lambda v: -v)), (
         "off by a constant per {word}, which is exactly {name}: {name} is {how}",
         "off by a constant per {word} (the same for every entry of that {word}): a per-{word} "
@@ -286,7 +291,7 @@ def some_right(axis):
             return None
         # A wrong slice is wrong wherever a value is expected; right here and there in it (a
         # ReLU that clips the negatives) is another mistake, not a loop over the wrong range.
-        expected_nonzero = np.abs(want) > FIT * max(float(np.max(np.abs(want))), 1e-12)
+        expected_nonzero = np.abs(want) > FIT * scale_of(want)
         wrong_slices = np.moveaxis(wrong | ~expected_nonzero, axis, 0)[~right]
         if not wrong_slices.all():
             return None
@@ -333,8 +338,7 @@ def diagnose_outputs(kind, checks, got, expected, inputs, tolerance, named_mista
         mine, want = np.asarray(got[key], float), np.asarray(expected[key], float)
         if mine.shape != want.shape and np.squeeze(mine).shape == np.squeeze(want).shape:
             mine = mine.reshape(want.shape)  # only size-1 axes differ: the same array (compare.py)
-        if not np.all(np.isfinite(mine)) or (mine.shape == want.shape and np.max(
-                np.abs(mine - want)) <= READABLE * max(float(np.max(np.abs(want))), 1e-12)):
+        if not np.all(np.isfinite(mine)) or close(mine, want, READABLE):
             continue
         patterns = PATTERNS if mine.shape == want.shape else [("wrong layout", layout)]
         for pattern, read in patterns:
