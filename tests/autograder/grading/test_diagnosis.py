@@ -1,5 +1,6 @@
 """Diagnosis: each pattern on synthetic arrays, across cases, dependencies, and end to end on
 mistakes nobody catalogued (diagnosis_mutants.py) graded by the real grader."""
+import re
 import runpy
 from collections import Counter
 from pathlib import Path
@@ -9,7 +10,7 @@ import pytest
 
 from autograder.grading.compare import check_outputs, self_check_advice
 from autograder.grading.diagnosis import (
-    across_cases, dependency, diagnose_outputs, diagnose_submission, diagnosis_counts,
+    PATTERNS, across_cases, dependency, diagnose_outputs, diagnose_submission, diagnosis_counts,
     graded_calls, most_frequent)
 from autograder.grading.grade import grade_files
 from autograder.grading.report import case_feedback, gradescope_results
@@ -245,3 +246,13 @@ def test_every_uncatalogued_mistake_gets_a_fitting_diagnosis_or_none(mutant, ref
     for case in result.cases:
         for line in case_feedback(case).splitlines():
             assert not line.startswith("Diagnosis:") or not case.passed
+        if case.visibility == "hidden" and case.diagnoses:
+            assert_no_expected_value_in(case)
+
+
+def assert_no_expected_value_in(case):
+    """A hidden case's readings of its outputs print no value but a factor k: no decimal
+    number elsewhere (whole numbers are indices, sizes and axes). The other diagnoses are
+    made of the rubric's words (properties, function names), not of the outputs."""
+    for text in (d["text"] for d in case.diagnoses if d["pattern"] in dict(PATTERNS)):
+        assert not re.findall(r"\d\.\d", re.sub(r"k = -?[\d.e+-]+", "k", text)), text
