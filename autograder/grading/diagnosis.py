@@ -60,6 +60,12 @@ AXIS_WORDS = {"N": "sample", "C": "channel", "D": "feature", "F": "filter", "H":
 
 # -- what a constant factor likely is ------------------------------------------------------------
 
+def reciprocal(name):
+    """1/N, 1/(H·W): the name of one over a named size, without its gloss."""
+    short = name.split(",")[0]
+    return f"1/({short})" if "·" in short else f"1/{short}"
+
+
 def factor_candidates(inputs):
     """[(value, name)] of the sizes a misplaced factor is usually made of, from the case's inputs."""
     x = inputs.get("x", inputs.get("X"))
@@ -88,7 +94,7 @@ def factor_candidates(inputs):
     pool = inputs.get("pool_param")
     if pool:
         named.append((pool["pool_height"] * pool["pool_width"], "the pool area"))
-    named += [(1 / value, f"1/{name.split(',')[0]}") for value, name in named]
+    named += [(1 / value, reciprocal(name)) for value, name in named]
     return [(float(value), name) for value, name in named if value not in (0, 1)]
 
 
@@ -116,8 +122,8 @@ def input_unchanged(key, got, want, case):
 
 def sign_flip(key, got, want, case):
     if got.size > 1 and close(got, -want):
-        return f"{key} has the right size everywhere but the opposite sign: a minus too many " \
-               "or too few (x - y written y - x, or a gradient subtracted instead of added)"
+        return f"{key} has the right magnitude everywhere but the opposite sign: a minus too " \
+               "many or too few (x - y written y - x, or a gradient subtracted instead of added)"
 
 
 def constant_factor(key, got, want, case):
@@ -223,9 +229,9 @@ def layout(key, got, want, case):
         if close(got, want.transpose(perm)):
             moved = [names[p] for a, p in enumerate(perm) if a != p]
             back = tuple(int(a) for a in np.argsort(perm))
-            return f"{key} holds the right values with its axes in the wrong order ({', '.join(moved)} " \
-                   f"moved): your axes are ({', '.join(names[p] for p in perm)}); " \
-                   f".transpose{back} puts them right"
+            return f"{key} holds the right values with its axes in the wrong order " \
+                   f"({', '.join(moved)} moved): your axes are " \
+                   f"({', '.join(names[p] for p in perm)}); .transpose{back} puts them right"
     if got.shape != want.shape and close(got.reshape(want.shape), want):
         return f"{key} holds the right values in the right order but has shape {got.shape}: " \
                "reshape it"
@@ -250,9 +256,10 @@ def last_row_or_column(key, got, want, case):
     rows, cols, H, W = where
     if H < 3 or W < 3 or not np.all((rows == H - 1) | (cols == W - 1)):
         return None
-    which = " and ".join(w for w, hit in (("row", np.any(rows == H - 1) and not np.all(cols == W - 1)),
-                                          ("column", np.any(cols == W - 1) and not np.all(rows == H - 1)))
-                         if hit) or "row and column"
+    in_last_row, in_last_column = rows == H - 1, cols == W - 1
+    which = " and ".join(word for word, hit in (
+        ("row", in_last_row.any() and not in_last_column.all()),
+        ("column", in_last_column.any() and not in_last_row.all())) if hit) or "row and column"
     return f"{key} is right everywhere but its last {which}: a loop that stops one short " \
            "(range(n - 1)), or a slice that ends one early"
 
@@ -274,8 +281,9 @@ def border_only(key, got, want, case):
     if far_side_only:  # only by the bottom and right edges: the far end is never reached
         return f"{key} is right but within {band} pixel(s) of its bottom or right edge: a loop " \
                "that stops short of the last windows (H' used for W', or a bound one too small)"
+    where_to_look = "the zero padding (where it goes, how much) or " if "conv_param" in params else ""
     return f"{key} is right in the middle and wrong only within {band} pixel(s) of the edges: " \
-           "look at the border: the zero padding (where it goes, how much) or windows that reach past the edge"
+           f"look at the border: {where_to_look}windows that reach past the edge"
 
 
 def some_right(axis):

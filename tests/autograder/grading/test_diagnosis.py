@@ -38,7 +38,7 @@ EXPECTED = RNG.standard_normal((2, 3, 5, 6))
 def test_a_factor_is_named_after_the_size_it_equals():
     x = np.zeros((2, 3, 5, 6))
     patterns, text = read(EXPECTED / 30, EXPECTED, {"x": x})
-    assert patterns == ["constant factor"] and "1/H·W" in text
+    assert patterns == ["constant factor"] and "1/(H·W)" in text
     patterns, text = read(EXPECTED * 0.37, EXPECTED, {"x": x})
     assert patterns == ["constant factor"] and "0.37" in text and "H·W" not in text
 
@@ -224,7 +224,7 @@ def mutant_named(name):
 
 @pytest.mark.parametrize("name, line", [
     ("conv: bias added twice", "Diagnosis: out is off by a constant per channel, which is exactly b: b is added twice."),
-    ("pool backward: sign flipped", "Diagnosis: dx has the right size everywhere but the opposite sign"),
+    ("pool backward: sign flipped", "Diagnosis: dx has the right magnitude everywhere but the opposite sign"),
     ("bn: momentum fixed at 0.9", "Diagnosis: fails exactly on the cases with momentum other than 0.9"),
     ("sbn through bn with beta added twice",
      "Diagnosis: fix batchnorm_forward first: your spatial_batchnorm_forward calls your batchnorm_forward"),
