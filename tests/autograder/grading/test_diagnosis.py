@@ -16,7 +16,6 @@ from autograder.grading.grade import grade_files
 from autograder.grading.report import case_feedback, gradescope_results
 from autograder.grading.results import CaseResult, Check, SubmissionResult
 from autograder.rubric.cases import FORWARD_TOL, RUBRIC
-from autograder.rubric.properties import case_properties
 
 MUTANTS = runpy.run_path(str(Path(__file__).with_name("diagnosis_mutants.py")))
 BY_NAME = {g.function: g for g in RUBRIC}
@@ -137,18 +136,6 @@ def results_of(function, fails):
     graded = BY_NAME[function]
     return graded, [CaseResult(function, c.title, c.visibility, 1.0, score=0.0 if fails(c.title) else 1.0)
                     for c in graded.cases]
-
-
-def test_the_properties_are_derived_from_the_inputs():
-    conv = BY_NAME["conv_forward_naive"]
-    props = case_properties(conv, conv.cases[2])  # stride 2, pad 0, (2, 3, 7, 7)
-    assert props["stride > 1"] and props["pad = 0"] and not props["non-square input"]
-    pool = BY_NAME["max_pool_backward_naive"]
-    assert case_properties(pool, pool.cases[2])["overlapping windows"]  # 2x2 windows, stride 1
-    net = BY_NAME["ThreeLayerConvNet"]
-    assert [case_properties(net, c).get("reg > 0") for c in net.cases] == [None, None, False, True]
-    bn = BY_NAME["batchnorm_forward"]
-    assert [case_properties(bn, c)["test mode"] for c in bn.cases] == [False] * 4 + [True] * 2
 
 
 def test_failing_exactly_where_a_property_holds_is_said():
