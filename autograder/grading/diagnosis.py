@@ -50,8 +50,8 @@ def axis_names(key, ndim):
     """What each axis of an output is, in the names the docstrings use."""
     if ndim == 4:
         return ("F", "C", "HH", "WW") if key in ("dw", "W1", "dW1") else ("N", "C", "H", "W")
-    if ndim == 2:
-        return ("N", "D")
+    if ndim == 2:  # a batch of features, or a weight matrix (rows in, columns out)
+        return ("row", "column") if key.lstrip("d").startswith("W") else ("N", "D")
     return tuple(f"axis {a}" for a in range(ndim))
 
 
@@ -289,9 +289,10 @@ def border_only(key, got, want, case):
 def some_right(axis):
     def pattern(key, got, want, case):
         names = axis_names(key, got.ndim)
-        if got.shape != want.shape or got.ndim < 2 or got.shape[axis] < 2:
+        if got.shape != want.shape or got.ndim < 2 or got.shape[axis] < 2 or \
+                names[axis] not in AXIS_WORDS:  # a weight matrix's rows: no loop runs over them
             return None
-        word = AXIS_WORDS.get(names[axis], names[axis])
+        word = AXIS_WORDS[names[axis]]
         others = tuple(a for a in range(got.ndim) if a != axis)
         wrong = rel_error_map(got, want) > case["tolerance"]
         right = ~wrong.any(axis=others)
@@ -299,9 +300,11 @@ def some_right(axis):
             return None
         # A wrong slice is wrong wherever a value is expected; right here and there in it (a
         # ReLU that clips the negatives) is another mistake, not a loop over the wrong range.
-        expected_nonzero = np.abs(want) > FIT * scale_of(want)
-        wrong_slices = np.moveaxis(wrong | ~expected_nonzero, axis, 0)[~right]
-        if not wrong_slices.all():
+        # And a right slice holds something: zero where zero is expected (a unit a ReLU
+        # switched off) proves nothing.
+        expected_nonzero = np.moveaxis(np.abs(want) > FIT * scale_of(want), axis, 0)
+        wrong_slices = np.moveaxis(wrong, axis, 0)[~right] | ~expected_nonzero[~right]
+        if not wrong_slices.all() or not all(s.any() for s in expected_nonzero[right]):
             return None
         if right[0] and right.sum() == 1:
             return f"{key} is right for the first {word} only ({names[axis]} index 0): does a loop " \

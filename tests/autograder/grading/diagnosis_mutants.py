@@ -185,6 +185,17 @@ MUTANTS = (
     mutant("net: b1 starts at one", [edit("def __init__(", 'self.params["b1"] = np.zeros(F)',
                                           'self.params["b1"] = np.ones(F)', CNN)],
            "ThreeLayerConvNet", {"fails when initialization"}),
+    mutant("net on the student's naive layers, through conv with the bias added twice", [
+        edit(CONV, CONV_OUT, CONV_OUT + " + b[f]"),
+        edit("def loss(", "pooled, cache1 = conv_relu_pool_forward(X, W1, b1, conv_param, pool_param)",
+             "a, conv_cache = conv_forward_naive(X, W1, b1, conv_param)\n"
+             "        s, relu_cache = relu_forward(a)\n"
+             "        pooled, pool_cache = max_pool_forward_naive(s, pool_param)", CNN),
+        edit("def loss(", '_, grads["W1"], grads["b1"] = conv_relu_pool_backward(dpooled, cache1)',
+             'ds = max_pool_backward_naive(dpooled, pool_cache)\n'
+             '        _, grads["W1"], grads["b1"] = conv_backward_naive(relu_backward(ds, relu_cache), conv_cache)',
+             CNN)],
+           "ThreeLayerConvNet", {"fix conv_forward_naive first"}, also={"conv_forward_naive"}),
     mutant("net: no ReLU after the hidden layer", [edit(
         "def loss(", "hidden, cache2 = affine_relu_forward(pooled, W2, b2)",
         "hidden, cache2 = affine_forward(pooled, W2, b2)", CNN), edit(

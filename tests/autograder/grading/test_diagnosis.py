@@ -163,6 +163,12 @@ def test_graded_calls_are_read_from_the_students_source(reference_files):
     assert calls["spatial_batchnorm_backward"] == {"batchnorm_backward_alt"}
     assert calls["conv_forward_naive"] == set()
     assert graded_calls({"layers.py": "def broken(:"}, {"broken"}) == {}
+    # a net that runs the student's own naive layers instead of the provided fast ones
+    net = ("class ThreeLayerConvNet:\n    def loss(self, X):\n"
+           "        a, _ = layers.conv_forward_naive(X, 1, 2, {})\n"
+           "        return max_pool_forward_naive(a, {})\n")
+    assert graded_calls({"classifiers/cnn.py": net}, {g.function for g in RUBRIC}) == {
+        "ThreeLayerConvNet": {"conv_forward_naive", "max_pool_forward_naive"}}
 
 
 def test_a_backward_blames_its_forward_only_when_its_own_numbers_point_there():
