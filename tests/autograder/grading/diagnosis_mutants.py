@@ -70,8 +70,8 @@ def fits(pattern, listed):
 def classify(mutant, patterns):
     """(verdict, unlisted patterns): verdict is fitting, wrong or none."""
     unlisted = sorted(p for p in set(patterns) if not any(fits(p, f) for f in mutant.fits))
-    if not mutant.fits:
-        return ("wrong" if patterns else "fitting"), unlisted
+    if not mutant.fits:  # nothing fits: silence is the right answer
+        return ("wrong" if patterns else "silent"), unlisted
     if len(unlisted) < len(set(patterns)):
         return "fitting", unlisted
     return ("wrong" if patterns else "none"), unlisted

@@ -1,9 +1,10 @@
 """Measure the diagnoses on mistakes nobody catalogued: grade each mutant of diagnosis_mutants.py
 through the real grader (sandbox and all) and sort its target's diagnoses into
 
-    fitting  a diagnosis of the target has a pattern the mutant lists (or, listing none, it has none)
-    wrong    the target has diagnoses, none of them fitting
+    fitting  a diagnosis of the target has a pattern the mutant lists
+    wrong    the target has diagnoses, none of them fitting (or any, where none fits)
     none     the target has no diagnosis although some pattern would fit
+    silent   no pattern fits the mutant, and the target has no diagnosis: right
 
 and say apart how many fitting ones carry a second, unlisted line as well.
 
@@ -30,9 +31,10 @@ def main():
         got = sorted(set(patterns_of(result, mutant.target))) or ["-"]
         print(f"{verdict:8} {mutant.name:58} {'; '.join(got)}"
               + (f"  [unlisted: {'; '.join(unlisted)}]" if unlisted and verdict == "fitting" else ""))
-    print(f"\n| mutants | fitting | wrong | none | fitting, with an unlisted line too |")
-    print(f"|---|---|---|---|---|")
-    print(f"| {len(MUTANTS)} | {verdicts['fitting']} | {verdicts['wrong']} | {verdicts['none']} | {extra} |")
+    print("\n| mutants | fitting | wrong | none | silent (nothing fits) | fitting, with an unlisted line too |")
+    print("|---|---|---|---|---|---|")
+    print(f"| {len(MUTANTS)} | {verdicts['fitting']} | {verdicts['wrong']} | {verdicts['none']} | "
+          f"{verdicts['silent']} | {extra} |")
 
 
 if __name__ == "__main__":

@@ -235,7 +235,7 @@ def test_an_uncatalogued_mistake_gets_a_line_of_its_own(name, line):
 def test_every_uncatalogued_mistake_gets_a_fitting_diagnosis_or_none(mutant, reference_files):
     result = MUTANTS["grade"](mutant, reference_files)
     patterns = MUTANTS["patterns_of"](result, mutant.target)
-    assert MUTANTS["classify"](mutant, patterns)[0] == "fitting", patterns
+    assert MUTANTS["classify"](mutant, patterns)[0] in ("fitting", "silent"), patterns
     for case in result.cases:
         for line in case_feedback(case).splitlines():
             assert not line.startswith("Diagnosis:") or not case.passed
