@@ -8,6 +8,7 @@ submissions not on the roster, the layout's warnings, and what a regrade changed
 from collections import Counter
 from statistics import median
 
+from ..grading.diagnosis import diagnosis_counts, most_frequent
 from ..rubric.cases import RUBRIC
 from .gradebook import NO_SUBMISSION, NOT_ON_ROSTER, RUBRIC_TOTAL
 
@@ -71,10 +72,13 @@ def write_summary(rows, found, out_dir, regrade_changes=None, regrade=None):
              f"Layout: **{found.layout}** ({len(found.submissions)} submissions).", "",
              f"Mean total: {mean:.1f} / {RUBRIC_TOTAL:g}"
              + (f" (median {median(totals):g})" if totals else ""), "",
-             "| function | mean | most frequent mistakes |", "|---|---|---|"]
+             "| function | mean | most frequent mistakes | most frequent diagnoses |",
+             "|---|---|---|---|"]
+    diagnoses = diagnosis_counts(results)
     for function, (fraction, found_mistakes) in summary.items():
         common = "; ".join(f"{m} ({n})" for m, n in found_mistakes.most_common(3)) or "-"
-        lines.append(f"| `{function}` | {100 * fraction:.0f}% | {common} |")
+        lines.append(f"| `{function}` | {100 * fraction:.0f}% | {common} "
+                     f"| {most_frequent(diagnoses, function)} |")
     lines += ["", "## Most frequent named mistakes", ""]
     lines += [f"{i}. {m} ({n} student{'s' * (n != 1)})" for i, (m, n) in enumerate(mistakes.most_common(10), 1)] \
         or ["none named"]

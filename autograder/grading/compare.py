@@ -112,8 +112,14 @@ def recognize_mistakes(checks, got, mistakes, tolerance):
     return found
 
 
+SELF_CHECK_AGREES = "matches a numerical gradient of your own forward"  # diagnosis reads it
+
+
 def self_check_advice(got, inputs, checks):
-    """Compare each analytic gradient with centred differences of the student's own forward."""
+    """Compare each analytic gradient with centred differences of the student's own forward.
+
+    Never a contradiction: a gradient that fails on its shape alone is not blamed on the
+    forward, and one that matches the reference is not called wrong."""
     advice = []
     for key in [k for k in got if k.startswith("numerical_")]:
         grad = key[len("numerical_"):]
@@ -121,13 +127,22 @@ def self_check_advice(got, inputs, checks):
         if grad not in got or probe is None or got[grad].size <= int(np.max(probe)):
             continue
         analytic = got[grad].ravel()[probe.astype(int)]
+        if not np.any(analytic) and not np.any(got[key]):
+            continue  # every probe fell where both are zero (max pooling): it shows nothing
         error = rel_error(analytic, got[key])
-        reference_ok = all(c.passed for c in checks if c.output == grad)
-        if error > SELF_CHECK_TOL:
+        mine = [c for c in checks if c.output == grad]
+        reference_ok = all(c.passed for c in mine)
+        values_differ = any(not c.passed and c.error is not None for c in mine)  # not a shape
+        if error > SELF_CHECK_TOL and reference_ok:
+            advice.append(f"{grad} matches the reference but not a numerical gradient of your own "
+                          f"forward (error {error:.1e} > {SELF_CHECK_TOL:.0e}): the backward is "
+                          "right, and it is your forward that is wrong")
+        elif error > SELF_CHECK_TOL:
             advice.append(f"{grad} does not match a numerical gradient of your own forward "
-                          f"(error {error:.1e} > {SELF_CHECK_TOL:.0e}): the backward pass is wrong")
-        elif not reference_ok:
-            advice.append(f"{grad} matches a numerical gradient of your own forward (error "
-                          f"{error:.1e}), so the backward is consistent: it is your forward pass "
-                          "(or what it caches) that differs from the reference")
+                          f"(error {error:.1e} > {SELF_CHECK_TOL:.0e}): your backward does not "
+                          "follow your forward, so one of them (or both) is wrong")
+        elif values_differ:
+            advice.append(f"{grad} {SELF_CHECK_AGREES} (error {error:.1e}), so the backward is "
+                          "consistent: it is your forward pass (or what it caches) that differs "
+                          "from the reference")
     return advice

@@ -2,7 +2,8 @@
 
     read the files -> inspect them (integrity) and find missing functions ->
     start the sandbox (imports) -> run each case there and judge it here ->
-    run the provided functions the files redefine -> stop the sandbox and all it started
+    run the provided functions the files redefine -> stop the sandbox and all it started ->
+    diagnose across cases (which fail together, and through which other function)
 
 The order matters at the end: results exist only after `stop()` has returned, so nothing
 the student started is alive when they are written.
@@ -13,6 +14,7 @@ import numpy as np
 
 from ..rubric.cases import HIDDEN, PROVIDED, PUBLIC, RUBRIC, selected_cases
 from .compare import check_outputs, recognize_mistakes, self_check_advice
+from .diagnosis import diagnose_outputs, diagnose_submission
 from ..rubric.fixtures import FIXTURES, load_fixture, split_fixture
 from .integrity import defined_names, inspect, provided_redefinitions
 from .results import CaseResult, SubmissionResult
@@ -84,6 +86,8 @@ def grade_case(sandbox, graded, case, fixtures_dir):
     result.score = result.max_score * sum(c.passed for c in result.checks) / len(result.checks)
     result.mistakes = recognize_mistakes(result.checks, got, mistakes, graded.tolerance)
     result.advice = self_check_advice(got, inputs, result.checks)
+    result.diagnoses = diagnose_outputs(kind, result.checks, got, expected, inputs,
+                                        graded.tolerance, result.mistakes)
     return result
 
 
@@ -151,5 +155,7 @@ def grade_files(student, files, notes=(), visibilities=(PUBLIC, HIDDEN), functio
         if HIDDEN in visibilities:  # the probes' fixtures are the instructor's
             result.integrity += provided_behaviour(sandbox, files, fixtures_dir)
         sandbox.stop()  # every process the student started is gone from here on
+    # After every case: which cases fail together, and which function fails through another.
+    diagnose_submission(result, RUBRIC, files)
     result.execution_time = round(time.monotonic() - started, 3)
     return result

@@ -17,6 +17,9 @@ def case_feedback(case):
         lines.append(f"  [{'ok' if check.passed else 'x'}] {check.message}")
     for mistake in case.mistakes:
         lines.append(f"  Looks like a known mistake: {mistake}.")
+    for diagnosis in case.diagnoses:  # a line of its own that begins with the word (DESIGN.md)
+        text = diagnosis["text"]
+        lines.append(f"Diagnosis: {text}" + ("" if text.endswith(("?", ".")) else "."))
     for advice in case.advice:
         lines.append(f"  Note: {advice}.")
     if case.printed:

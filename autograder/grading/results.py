@@ -24,6 +24,7 @@ class CaseResult:
     problem: str = ""           # why the case could not be checked (exception, time-out, None)
     mistakes: list = field(default_factory=list)   # catalogued mistakes the output matches
     advice: list = field(default_factory=list)     # e.g. the numerical self-check's verdict
+    diagnoses: list = field(default_factory=list)  # {"pattern", "text"}: the error's shape read
     traceback: str = ""
     printed: str = ""
 

@@ -17,6 +17,7 @@ HERE = Path(__file__).resolve().parent
 # What the self-check and `make submit` need, and no more (paths inside autograder/).
 SHIPPED_MODULES = ("__init__.py", "__main__.py", "paths.py",
                    "rubric/__init__.py", "rubric/cases.py", "rubric/fixtures.py",
+                   "rubric/properties.py", "grading/diagnosis.py",
                    "sandbox/__init__.py", "sandbox/sandbox.py", "sandbox/worker.py",
                    "sandbox/harness.py", "sandbox/protocol.py", "sandbox/limits.py",
                    "grading/__init__.py", "grading/submission.py", "grading/markers.py",
