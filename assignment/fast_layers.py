@@ -15,10 +15,11 @@ columns run through the samples last instead, (C, HH, WW, H', W', n), with x and
 Why a few samples at a time (cache blocking): the columns of a whole batch are big (30 MB
 for ThreeLayerConvNet's 7x7 layer in float32, 49 copies of the input), so building them,
 multiplying them and folding them back would each stream them through main memory. A chunk
-of samples whose columns fit in a core's cache (CHUNK_BYTES) is built, multiplied and folded
-while it is still there. The backward pass builds each chunk's columns again instead of
-keeping them from the forward pass: a copy from cache costs less than reading them back from
-memory, and the cache of a layer stays as small as its input.
+of samples whose columns take about CHUNK_BYTES is built, multiplied and folded while it is
+still in cache. (Chunks of 2 to 8 MB measured alike; smaller ones pay Python's cost per
+chunk, HH*WW additions in col2im among it, too often.) The backward pass builds each chunk's
+columns again instead of keeping them from the forward pass: a copy from cache costs less
+than reading them back from memory, and the cache of a layer stays as small as its input.
 
 Why threads of our own: numpy's element-wise work (im2col, col2im, layouts, pooling) runs on
 one core, and it is a third of a convolution's time. The chunks are independent, so each of
@@ -49,7 +50,7 @@ of float32 arrays stay float32).
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -75,7 +76,7 @@ def _thread_count():
 
 THREADS = min(8, _thread_count())  # element-wise passes stop scaling before that
 MIN_PARALLEL = 1 << 19  # elements a pooling pass must touch to be worth splitting
-CHUNK_BYTES = 1 << 22  # columns per chunk of samples (2-8 MB measured alike, see above)
+CHUNK_BYTES = 1 << 22  # columns per chunk of samples (see above)
 SHORT_ROWS = 8  # output rows shorter than this are too short for numpy's loops: samples last
 _executor, _blas, _pid = None, None, None
 
@@ -91,12 +92,12 @@ def _per_process():
     return _executor, _blas
 
 
-def _in_parallel(work, parts):
+def _in_parallel(work, parts, threaded=True):
     """Call work(part) for every part, on up to THREADS threads that each take the next part
     when they are done with one, and wait for them all. This thread takes parts too."""
     parts = list(parts)
     executor, _ = _per_process()
-    if len(parts) < 2 or executor is None:
+    if len(parts) < 2 or executor is None or not threaded:
         for part in parts:
             work(part)
         return
@@ -132,10 +133,16 @@ def _chunks(n, bytes_per_sample):
     return [slice(start, start + size) for start in range(0, n, size)]
 
 
+@contextmanager
 def _conv_threads():
-    """While convolving: BLAS on one thread, when ours are there to take the cores."""
+    """While convolving: BLAS on one thread and ours sharing the chunks, when threadpoolctl
+    can tell BLAS so; else BLAS keeps its threads. Yields whether ours may run."""
     _, blas = _per_process()
-    return blas.limit(limits=1, user_api="blas") if blas is not None else nullcontext()
+    if blas is None:
+        yield False
+        return
+    with blas.limit(limits=1, user_api="blas"):
+        yield True
 
 
 def _out_size(size, field, stride, pad=0):
@@ -244,8 +251,8 @@ def conv_forward_fast(x, w, b, conv_param):
         # Adding the bias while putting the axes back in order: one pass instead of two.
         np.add(products.reshape(shape.F, *shape.lanes(len(x_part))).transpose(from_lanes),
                bias, out=out[samples])
-    with _conv_threads():
-        _in_parallel(forward, shape.chunks(out.itemsize))
+    with _conv_threads() as threaded:
+        _in_parallel(forward, shape.chunks(out.itemsize), threaded)
     return out, (x, w, conv_param)
 
 
@@ -278,8 +285,8 @@ def conv_backward_fast(dout, cache):
         # output positions faster this way round (up to 2x in float32), and dw is small.
         dw_parts[k] = (shape.columns(x_part) @ dout_rows.T).T
         dx[samples] = shape.fold(filters.T @ dout_rows, len(x_part), x.dtype)
-    with _conv_threads():
-        _in_parallel(backward, range(len(chunks)))
+    with _conv_threads() as threaded:
+        _in_parallel(backward, range(len(chunks)), threaded)
     dw = np.add.reduce(dw_parts).reshape(w.shape).astype(w.dtype, copy=False)
     db = np.add.reduce(db_parts).astype(np.result_type(dout, w), copy=False)
     return dx, dw, db

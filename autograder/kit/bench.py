@@ -219,6 +219,9 @@ def verdict(value, target, at_most):
 def describe_machine():
     """Lines that say what ran the benchmark: the CPU, numpy's BLAS and its kernel, torch."""
     lines = [f"CPU: {cpu_model()} ({platform.machine()}, {os.cpu_count()} logical cores)"]
+    if hasattr(os, "getloadavg"):  # others' work on a shared machine slows both sides
+        lines.append("load average before the run (1, 5, 15 min): "
+                     + ", ".join(f"{load:.1f}" for load in os.getloadavg()))
     for lib in blas_libraries():
         lines.append(f"numpy {np.__version__}: {lib.get('internal_api')} {lib.get('version')}, "
                      f"kernel {lib.get('architecture', '?')}, {lib['num_threads']} threads")
@@ -291,6 +294,9 @@ def main(argv=None):
     if not args.no_training:
         from .bench_training import main as bench_training
         bench_training([])
+    if hasattr(os, "getloadavg"):
+        print("load average after the run (1, 5, 15 min): "
+              + ", ".join(f"{load:.1f}" for load in os.getloadavg()))
     return 0
 
 

@@ -2,6 +2,8 @@
 
 Shapes are small: the naive layers are loops in Python.
 """
+import threading
+
 import numpy as np
 import pytest
 
@@ -263,3 +265,24 @@ def test_conv_gives_blas_its_threads_back(many_chunks_and_threads):
     out, cache = conv_forward_fast(x, w, b, {"stride": 1, "pad": 1})
     conv_backward_fast(np.ones_like(out), cache)
     assert blas_threads() == before
+
+
+def test_conv_without_threadpoolctl_runs_its_chunks_on_one_thread(monkeypatch):
+    # Without a way to put BLAS on one thread, ours stay idle rather than compete with it.
+    monkeypatch.setattr(fast_layers, "ThreadpoolController", None)
+    monkeypatch.setattr(fast_layers, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(fast_layers, "THREADS", 2)
+    for name in ("_executor", "_blas", "_pid"):
+        monkeypatch.setattr(fast_layers, name, None)
+    threads, columns = set(), fast_layers._Geometry.columns
+
+    def spy(self, x):
+        threads.add(threading.get_ident())
+        return columns(self, x)
+    monkeypatch.setattr(fast_layers._Geometry, "columns", spy)
+    x, w, b = conv_data((6, 2, 7, 7), (3, 2, 3, 3), seed=16)
+    param = {"stride": 1, "pad": 1}
+    out, cache = conv_forward_fast(x, w, b, param)
+    assert rel_error(out, conv_forward_naive(x, w, b, param)[0]) < 1e-9
+    conv_backward_fast(np.ones_like(out), cache)
+    assert threads == {threading.get_ident()}
