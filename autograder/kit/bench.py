@@ -19,6 +19,11 @@ builds), make numpy's OpenBLAS pick another kernel than its own probe would: `ma
 unsets both for its one command, so the figures are those of numpy as students install it;
 the table says which kernel ran and whether either variable was set.
 
+The machine may be shared: the load average is printed before and after the run. Ours keeps
+its speed under load better than torch does (torch's OpenMP threads wait for each other at
+every barrier), so ratios taken on a busy machine flatter ours: compare with a quiet run, or
+with one thread on each side (OPENBLAS_NUM_THREADS=1 python -m autograder.kit.bench).
+
 torch is optional (pip install torch==2.13.0): without it the torch column is skipped.
 """
 import argparse
