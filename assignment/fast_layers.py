@@ -166,12 +166,12 @@ def _lanes(batch_last, n, h, w):
     return (h, w, n) if batch_last else (n, h, w)
 
 
-def _work_array(shape, dtype, batch_last, fill=np.zeros):
-    """An (n, C, H, W) array, held in memory as (C, H, W, n) when the samples go last."""
+def _work_array(shape, dtype, batch_last):
+    """A zeroed (n, C, H, W) array, held in memory as (C, H, W, n) when the samples go last."""
     if batch_last:
         n, C, H, W = shape
-        return fill((C, H, W, n), dtype).transpose(3, 0, 1, 2)
-    return fill(shape, dtype)
+        return np.zeros((C, H, W, n), dtype).transpose(3, 0, 1, 2)
+    return np.zeros(shape, dtype)
 
 
 class _Geometry:
