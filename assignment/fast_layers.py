@@ -116,21 +116,24 @@ def _in_parallel(work, parts, threaded=True):
         helper.result()
 
 
-def _batch_parts(n, size):
-    """THREADS slices of range(n) when a pass touches `size` elements, else one."""
-    parts = min(THREADS, n) if size >= MIN_PARALLEL else 1
-    bounds = [n * k // parts for k in range(parts + 1)]
+def _even_slices(n, count):
+    """`count` slices of range(n), as even as can be."""
+    bounds = [n * k // count for k in range(count + 1)]
     return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def _chunks(n, bytes_per_sample):
-    """Slices of range(n), each of samples whose columns take about CHUNK_BYTES, in a
-    number of chunks that the threads can share evenly."""
-    count = max(1, min(n, -(-n * bytes_per_sample // CHUNK_BYTES)))
+def _batch_parts(n, size):
+    """THREADS slices of range(n) when a pass touches `size` elements, else one."""
+    return _even_slices(n, min(THREADS, n) if size >= MIN_PARALLEL else 1)
+
+
+def _chunks(n, bytes_per_sample, least=1):
+    """Slices of range(n), each of samples whose columns take about CHUNK_BYTES (and of at
+    least `least` samples), in a number of chunks that the threads can share evenly."""
+    count = max(1, min(n // least, -(-n * bytes_per_sample // CHUNK_BYTES)))
     if _per_process()[1] is not None:  # threads will share them: a multiple of THREADS
-        count = min(n, -(-count // THREADS) * THREADS)
-    size = -(-n // count)
-    return [slice(start, start + size) for start in range(0, n, size)]
+        count = max(1, min(n // least, -(-count // THREADS) * THREADS))
+    return _even_slices(n, count)
 
 
 @contextmanager
@@ -187,10 +190,21 @@ class _Geometry:
         # short, slow loops. Then the columns run through the samples last.
         self.batch_last = self.W_out < SHORT_ROWS <= self.N
         self.to_lanes = (1, *_lanes(self.batch_last, 0, 2, 3))  # (n, F, H', W') -> columns
+        # For col2im, per kernel offset (i, j): the index of its slice of dx (in the columns'
+        # order of axes) and of its column gradients. Made once, not once per chunk: Python's
+        # time per chunk holds the GIL, and the other threads wait for it.
+        every = slice(None)
+        self.taps = [((every, *_lanes(self.batch_last, every, rows, cols)),
+                      (every, i, j, *_lanes(self.batch_last, every, out_rows, out_cols)))
+                     for i, out_rows, rows in _taps(self.H, self.HH, self.stride, self.pad,
+                                                    self.H_out)
+                     for j, out_cols, cols in _taps(self.W, self.WW, self.stride, self.pad,
+                                                    self.W_out)]
 
     def chunks(self, itemsize):
         fields = self.C * self.HH * self.WW * self.H_out * self.W_out
-        return _chunks(self.N, fields * itemsize)
+        # When the samples go last, they are the loops' length: chunks keep SHORT_ROWS of them.
+        return _chunks(self.N, fields * itemsize, SHORT_ROWS if self.batch_last else 1)
 
     def lanes(self, n):
         return _lanes(self.batch_last, n, self.H_out, self.W_out)
@@ -218,11 +232,8 @@ class _Geometry:
         dcols = dcols.reshape(self.C, self.HH, self.WW, *self.lanes(n))
         dx = _work_array((n, self.C, self.H, self.W), dtype, self.batch_last)
         dx_lanes = dx.transpose(self.to_lanes)  # lined up with dcols
-        every = slice(None)
-        for i, out_rows, rows in _taps(self.H, self.HH, self.stride, self.pad, self.H_out):
-            for j, out_cols, cols in _taps(self.W, self.WW, self.stride, self.pad, self.W_out):
-                dx_lanes[(every, *_lanes(self.batch_last, every, rows, cols))] += \
-                    dcols[(every, i, j, *_lanes(self.batch_last, every, out_rows, out_cols))]
+        for dx_index, dcols_index in self.taps:
+            dx_lanes[dx_index] += dcols[dcols_index]
         return dx
 
 
