@@ -137,11 +137,12 @@ def _chunks(n, bytes_per_sample, least=1):
 
 
 @contextmanager
-def _conv_threads():
+def _conv_threads(chunks):
     """While convolving: BLAS on one thread and ours sharing the chunks, when threadpoolctl
-    can tell BLAS so; else BLAS keeps its threads. Yields whether ours may run."""
+    can tell BLAS so and there are chunks to share; else BLAS keeps its threads. Yields
+    whether ours may run."""
     _, blas = _per_process()
-    if blas is None:
+    if blas is None or len(chunks) < 2:
         yield False
         return
     with blas.limit(limits=1, user_api="blas"):
@@ -262,8 +263,9 @@ def conv_forward_fast(x, w, b, conv_param):
         # Adding the bias while putting the axes back in order: one pass instead of two.
         np.add(products.reshape(shape.F, *shape.lanes(len(x_part))).transpose(from_lanes),
                bias, out=out[samples])
-    with _conv_threads() as threaded:
-        _in_parallel(forward, shape.chunks(out.itemsize), threaded)
+    chunks = shape.chunks(out.itemsize)
+    with _conv_threads(chunks) as threaded:
+        _in_parallel(forward, chunks, threaded)
     return out, (x, w, conv_param)
 
 
@@ -296,7 +298,7 @@ def conv_backward_fast(dout, cache):
         # output positions faster this way round (up to 2x in float32), and dw is small.
         dw_parts[k] = (shape.columns(x_part) @ dout_rows.T).T
         dx[samples] = shape.fold(filters.T @ dout_rows, len(x_part), x.dtype)
-    with _conv_threads() as threaded:
+    with _conv_threads(chunks) as threaded:
         _in_parallel(backward, range(len(chunks)), threaded)
     dw = np.add.reduce(dw_parts).reshape(w.shape).astype(w.dtype, copy=False)
     db = np.add.reduce(db_parts).astype(np.result_type(dout, w), copy=False)
