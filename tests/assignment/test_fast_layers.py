@@ -81,6 +81,7 @@ def test_conv_fast_equals_naive(x_shape, w_shape, stride, pad):
 def many_chunks_and_threads(monkeypatch):
     """Chunks of one sample each, shared between three threads (BLAS on one meanwhile)."""
     monkeypatch.setattr(fast_layers, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(fast_layers, "MIN_SPLIT_BYTES", 0)
     monkeypatch.setattr(fast_layers, "THREADS", 3)
     monkeypatch.setattr(fast_layers, "MIN_PARALLEL", 0)
     for name in ("_executor", "_blas", "_pid"):  # made again for three threads, then restored
@@ -102,10 +103,12 @@ def test_conv_in_chunks_on_threads_equals_naive(x_shape, w_shape, stride, pad,
 
 
 def test_conv_results_do_not_depend_on_the_threads(monkeypatch):
-    # dw and db add the chunks' parts in chunk order, whichever thread finished first.
+    # The chunks do not depend on THREADS, and dw and db add their parts in chunk order,
+    # whichever thread finished first: the same bits on any machine.
     x, w, b = conv_data((12, 3, 9, 9), (4, 3, 3, 3), seed=11)
     dout = np.random.default_rng(12).standard_normal((12, 4, 9, 9))
     monkeypatch.setattr(fast_layers, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(fast_layers, "MIN_SPLIT_BYTES", 0)
     results = []
     for threads in (1, 2, 3):
         monkeypatch.setattr(fast_layers, "THREADS", threads)
@@ -271,6 +274,7 @@ def test_conv_without_threadpoolctl_runs_its_chunks_on_one_thread(monkeypatch):
     # Without a way to put BLAS on one thread, ours stay idle rather than compete with it.
     monkeypatch.setattr(fast_layers, "ThreadpoolController", None)
     monkeypatch.setattr(fast_layers, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(fast_layers, "MIN_SPLIT_BYTES", 0)
     monkeypatch.setattr(fast_layers, "THREADS", 2)
     for name in ("_executor", "_blas", "_pid"):
         monkeypatch.setattr(fast_layers, name, None)
