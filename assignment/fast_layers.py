@@ -30,9 +30,12 @@ of the computation. BLAS is asked for one thread meanwhile (threadpoolctl, which
 scikit-learn brings along): a chunk's product is small, and BLAS's own threads would only
 compete with ours for the cores (after every product they keep spinning for a while), or
 wait at their barriers for a core a busy machine gave to someone else. Without threadpoolctl
-the chunks run one after the other on this thread and BLAS keeps its threads. Every chunk's
-contribution to dw and db is kept apart and they are added in chunk order, so the results do
-not depend on which thread ran first.
+the chunks run one after the other on this thread and BLAS keeps its threads, and so does a
+batch small enough for one chunk. Every chunk's contribution to dw and db is kept apart and
+they are added in chunk order, and the chunks do not depend on THREADS, so the results do not
+depend on which thread ran first nor on the machine. (What this cannot help: BLAS threads
+still spinning after a product made elsewhere just before, an affine layer's, take cores
+from ours until they give up.)
 
 Max pooling takes the pool_height*pool_width offsets of a window one at a time: offset (i, j)
 of every window at once is a strided slice of x, and the output is their running maximum.
