@@ -1,20 +1,35 @@
 """How fast the fast layers are: ours (assignment/fast_layers.py, pure numpy) against
-PyTorch's CPU kernels and against the reference naive layers, in one table from one run.
+PyTorch's CPU kernels and against the reference naive layers, one table per dtype from one
+run, then the training throughput a student feels (kit/bench_training.py).
 
     python -m autograder.kit.bench [--repeats 20] [--naive-repeats 1] [--no-naive]
+                                   [--dtype float64 float32] [--no-training]
 
-Every time is one forward + backward pass, float64, on a CS231n shape. Torch runs
+Every time is one forward + backward pass on a CS231n shape, in float64 and in float32
+(ThreeLayerConvNet's default: what students wait for). Torch runs
 conv2d / max_pool2d and autograd's backward with as many threads as numpy's BLAS uses, and
 its gradients are cleared before each call (as zero_grad(set_to_none=True) would) so it never
 pays for accumulating them. Ours and torch take turns, a few calls at a time with a rest in
 between, and the best call counts (see best_times). The naive layers are timed on the same
-full shape, best of --naive-repeats runs (one by default, no warm-up: they take seconds).
+full shape, best of --naive-repeats runs (one by default, no warm-up: they take seconds),
+in float64 only: their speed is not the question, and they take half a minute.
+
+OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, when set (some machines set them for older OpenBLAS
+builds), make numpy's OpenBLAS pick another kernel than its own probe would: `make bench`
+unsets both for its one command, so the figures are those of numpy as students install it;
+the table says which kernel ran and whether either variable was set.
+
+The machine may be shared: the load average is printed before and after the run. Ours keeps
+its speed under load better than torch does (torch's OpenMP threads wait for each other at
+every barrier), so ratios taken on a busy machine flatter ours: compare with a quiet run, or
+with one thread on each side (OPENBLAS_NUM_THREADS=1 python -m autograder.kit.bench).
 
 torch is optional (pip install torch==2.13.0): without it the torch column is skipped.
 """
 import argparse
 import math
 import os
+import platform
 import time
 
 import numpy as np
@@ -35,20 +50,37 @@ POOL_SHAPES = [  # (x shape, pool height, pool width, stride, counted in the geo
     ((50, 32, 32, 32), 2, 2, 2, True),           # ThreeLayerConvNet's pooling
     ((50, 32, 31, 31), 3, 3, 2, False),          # overlapping windows: shown, not in the means
 ]
-TORCH_TARGET = 1.25  # geometric mean of ours/torch: at most
+TORCH_TARGETS = {"float64": 1.0, "float32": 1.25}  # geometric mean of ours/torch: at most
 NAIVE_TARGET = 300   # geometric mean of naive/ours: at least
 BLOCK, REST = 5, 0.2  # calls per turn, seconds of rest before each turn
 
 
-def blas_threads():
-    """How many threads numpy's BLAS uses (ask before torch loads libraries of its own)."""
+def cpu_model():
+    """The processor's name, as /proc/cpuinfo (Linux) or platform gives it."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def blas_libraries():
+    """threadpoolctl's records of numpy's BLAS (ask before torch loads libraries of its own)."""
     try:
         from threadpoolctl import threadpool_info
-        counts = [lib["num_threads"] for lib in threadpool_info() if lib.get("user_api") == "blas"]
-        if counts:
-            return max(counts)
     except ImportError:
-        pass
+        return []
+    return [lib for lib in threadpool_info() if lib.get("user_api") == "blas"]
+
+
+def blas_threads():
+    """How many threads numpy's BLAS uses."""
+    counts = [lib["num_threads"] for lib in blas_libraries()]
+    if counts:
+        return max(counts)
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         if os.environ.get(name, "").isdigit():
             return int(os.environ[name])
@@ -68,6 +100,7 @@ def conv_case(x, w, b, stride, pad):
     """(ours, naive, torch maker): closures that run one forward + backward pass."""
     param = {"stride": stride, "pad": pad}
     dout = np.random.RandomState(1).randn(*conv_forward_fast(x, w, b, param)[0].shape)
+    dout = dout.astype(x.dtype)
 
     def ours():
         conv_backward_fast(dout, conv_forward_fast(x, w, b, param)[1])
@@ -89,6 +122,7 @@ def conv_case(x, w, b, stride, pad):
 def pool_case(x, ph, pw, stride):
     param = {"pool_height": ph, "pool_width": pw, "stride": stride}
     dout = np.random.RandomState(1).randn(*max_pool_forward_fast(x, param)[0].shape)
+    dout = dout.astype(x.dtype)
 
     def ours():
         max_pool_backward_fast(dout, max_pool_forward_fast(x, param)[1])
@@ -106,16 +140,18 @@ def pool_case(x, ph, pw, stride):
     return ours, naive, theirs
 
 
-def cases():
+def cases(dtype="float64"):
     """(name, in the means, ours, naive, torch maker) for every shape, on fixed data."""
     rng = np.random.RandomState(0)
+
+    def data(*shape):
+        return rng.randn(*shape).astype(dtype)
     for x_shape, w_shape, stride, pad in CONV_SHAPES:
-        x, w, b = rng.randn(*x_shape), rng.randn(*w_shape), rng.randn(w_shape[0])
         yield (f"conv x{x_shape} w{w_shape} s{stride} p{pad}", True,
-               *conv_case(x, w, b, stride, pad))
+               *conv_case(data(*x_shape), data(*w_shape), data(w_shape[0]), stride, pad))
     for x_shape, ph, pw, stride, headline in POOL_SHAPES:
         yield (f"pool x{x_shape} {ph}x{pw} s{stride}", headline,
-               *pool_case(rng.randn(*x_shape), ph, pw, stride))
+               *pool_case(data(*x_shape), ph, pw, stride))
 
 
 def best_times(runs, repeats, block=BLOCK, rest=REST):
@@ -149,21 +185,21 @@ def ratio(a, b):
     return a / b if a is not None and b is not None else None
 
 
-def bench_layers(repeats=20, naive_repeats=1, naive=True, threads=None):
-    """Time every shape: a list of rows (dicts), one per shape, times in seconds.
+def bench_layers(repeats=20, naive_repeats=1, naive=True, threads=None, dtype="float64"):
+    """Time every shape in `dtype`: a list of rows (dicts), one per shape, times in seconds.
 
     Keys: name, headline (counted in the geometric means), ours, torch, naive (None when
-    not timed), ours_vs_torch = ours / torch, naive_vs_ours = naive / ours, threads.
+    not timed), ours_vs_torch = ours / torch, naive_vs_ours = naive / ours, threads, dtype.
     """
     threads = threads or blas_threads()
     torch = load_torch(threads)
     rows = []
-    for name, headline, ours, slow, theirs in cases():
+    for name, headline, ours, slow, theirs in cases(dtype):
         times = best_times([ours, theirs(torch)] if torch else [ours], repeats)
         row = {"name": name, "headline": headline, "ours": times[0],
                "torch": times[1] if torch else None,
                "naive": min(timed(slow) for _ in range(naive_repeats)) if naive else None,
-               "threads": threads}
+               "threads": threads, "dtype": dtype}
         row["ours_vs_torch"] = ratio(row["ours"], row["torch"])
         row["naive_vs_ours"] = ratio(row["naive"], row["ours"])
         rows.append(row)
@@ -185,17 +221,37 @@ def verdict(value, target, at_most):
     return "met" if (value <= target if at_most else value >= target) else "NOT met"
 
 
+def describe_machine():
+    """Lines that say what ran the benchmark: the CPU, numpy's BLAS and its kernel, torch."""
+    lines = [f"CPU: {cpu_model()} ({platform.machine()}, {os.cpu_count()} logical cores)"]
+    if hasattr(os, "getloadavg"):  # others' work on a shared machine slows both sides
+        lines.append("load average before the run (1, 5, 15 min): "
+                     + ", ".join(f"{load:.1f}" for load in os.getloadavg()))
+    for lib in blas_libraries():
+        lines.append(f"numpy {np.__version__}: {lib.get('internal_api')} {lib.get('version')}, "
+                     f"kernel {lib.get('architecture', '?')}, {lib['num_threads']} threads")
+    forced = {name: os.environ[name] for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+              if name in os.environ}
+    if forced:
+        lines.append(f"note: {forced} set in the environment: numpy's OpenBLAS kernel was forced "
+                     "(`make bench` unsets both for its command)")
+    try:
+        import torch
+        lines.append(f"torch {torch.__version__}")
+    except ImportError:
+        lines.append("torch is not importable: the torch columns are skipped "
+                     "(install it with: pip install torch==2.13.0)")
+    return lines
+
+
 def print_table(rows, repeats, naive_repeats):
-    threads = rows[0]["threads"]
+    threads, dtype = rows[0]["threads"], rows[0]["dtype"]
     have_torch = any(row["torch"] is not None for row in rows)
     have_naive = any(row["naive"] is not None for row in rows)
-    if not have_torch:
-        print("torch is not importable: the torch column is skipped "
-              "(install it with: pip install torch==2.13.0)")
-    print(f"forward + backward, float64, numpy {np.__version__}, "
-          f"threads: numpy BLAS {threads}, torch {threads if have_torch else '-'}")
+    print(f"\nforward + backward, {dtype}, threads: numpy BLAS {threads}, "
+          f"torch {threads if have_torch else '-'}")
     naive = (f"naive: best of {naive_repeats} run(s) on the same full shape, no warm-up"
-             if have_naive else "naive: skipped (--no-naive)")
+             if have_naive else "naive: not timed")
     print(f"ours and torch: best of {repeats} calls each, in turns of {BLOCK} "
           f"after {REST} s of rest; {naive}")
     header = (f"{'shape':<46} {'ours ms':>9} {'torch ms':>9} {'naive ms':>10} "
@@ -211,11 +267,14 @@ def print_table(rows, repeats, naive_repeats):
     headline = [row for row in rows if row["headline"]]
     vs_torch = geometric_mean([row["ours_vs_torch"] for row in headline])
     vs_naive = geometric_mean([row["naive_vs_ours"] for row in headline])
-    print(f"geometric means over the {len(headline)} shapes in the means: "
-          f"ours/torch {cell(vs_torch, 0, 2)} (target <= {TORCH_TARGET}: "
-          f"{verdict(vs_torch, TORCH_TARGET, True)}), "
-          f"naive/ours {cell(vs_naive, 0, 0)} (target >= {NAIVE_TARGET}: "
-          f"{verdict(vs_naive, NAIVE_TARGET, False)})")
+    target = TORCH_TARGETS[dtype]
+    line = (f"geometric means over the {len(headline)} shapes in the means, {dtype}: "
+            f"ours/torch {cell(vs_torch, 0, 2)} (target <= {target}: "
+            f"{verdict(vs_torch, target, True)})")
+    if have_naive:
+        line += (f", naive/ours {cell(vs_naive, 0, 0)} (target >= {NAIVE_TARGET}: "
+                 f"{verdict(vs_naive, NAIVE_TARGET, False)})")
+    print(line)
 
 
 def main(argv=None):
@@ -227,9 +286,22 @@ def main(argv=None):
                         help="runs of the naive layers per shape; the best counts (default 1)")
     parser.add_argument("--no-naive", action="store_true",
                         help="skip the naive layers (they take about 30 s)")
+    parser.add_argument("--dtype", nargs="+", choices=sorted(TORCH_TARGETS),
+                        default=["float64", "float32"], help="dtypes to time (default: both)")
+    parser.add_argument("--no-training", action="store_true",
+                        help="skip the training throughput (one epoch of ThreeLayerConvNet)")
     args = parser.parse_args(argv)
-    rows = bench_layers(args.repeats, args.naive_repeats, naive=not args.no_naive)
-    print_table(rows, args.repeats, args.naive_repeats)
+    print("\n".join(describe_machine()))
+    for dtype in args.dtype:
+        rows = bench_layers(args.repeats, args.naive_repeats,
+                            naive=not args.no_naive and dtype == "float64", dtype=dtype)
+        print_table(rows, args.repeats, args.naive_repeats)
+    if not args.no_training:
+        from .bench_training import main as bench_training
+        bench_training([])
+    if hasattr(os, "getloadavg"):
+        print("load average after the run (1, 5, 15 min): "
+              + ", ".join(f"{load:.1f}" for load in os.getloadavg()))
     return 0
 
 

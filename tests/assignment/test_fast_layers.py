@@ -2,6 +2,8 @@
 
 Shapes are small: the naive layers are loops in Python.
 """
+import threading
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,16 @@ from reference.layers import (conv_backward_naive, conv_forward_naive, max_pool_
 
 def rel_error(a, b):
     return np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)))
+
+
+def scaled_error(ours, exact):
+    """The worst error relative to the largest exact value: float32 rounds every partial sum
+    at ~6e-8 of its size, so an entry that cancels to near zero keeps an error of the size of
+    its terms, and an entrywise relative error would blame it."""
+    return np.max(np.abs(ours - exact)) / np.max(np.abs(exact))
+
+
+FLOAT32_TOLERANCE = 1e-5  # sums of up to a few thousand float32 terms
 
 
 CONV_CASES = [  # (x shape, w shape, stride, pad)
@@ -63,6 +75,78 @@ def test_conv_fast_equals_naive(x_shape, w_shape, stride, pad):
                                  conv_backward_naive(dout, cache_naive)):
         assert fast.shape == naive.shape, name
         assert rel_error(fast, naive) < 1e-9, name
+
+
+@pytest.fixture
+def many_chunks_and_threads(monkeypatch):
+    """Chunks of one sample each, shared between three threads (BLAS on one meanwhile)."""
+    monkeypatch.setattr(fast_layers, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(fast_layers, "MIN_SPLIT_BYTES", 0)
+    monkeypatch.setattr(fast_layers, "THREADS", 3)
+    monkeypatch.setattr(fast_layers, "MIN_PARALLEL", 0)
+    for name in ("_executor", "_blas", "_pid"):  # made again for three threads, then restored
+        monkeypatch.setattr(fast_layers, name, None)
+
+
+@pytest.mark.parametrize("x_shape,w_shape,stride,pad", CONV_CASES)
+def test_conv_in_chunks_on_threads_equals_naive(x_shape, w_shape, stride, pad,
+                                                 many_chunks_and_threads):
+    x, w, b = conv_data(x_shape, w_shape, seed=9)
+    param = {"stride": stride, "pad": pad}
+    out_naive, cache_naive = conv_forward_naive(x, w, b, param)
+    out_fast, cache_fast = conv_forward_fast(x, w, b, param)
+    assert rel_error(out_fast, out_naive) < 1e-9
+    dout = np.random.default_rng(10).standard_normal(out_naive.shape)
+    for name, fast, naive in zip(("dx", "dw", "db"), conv_backward_fast(dout, cache_fast),
+                                 conv_backward_naive(dout, cache_naive)):
+        assert rel_error(fast, naive) < 1e-9, name
+
+
+def test_conv_results_do_not_depend_on_the_threads(monkeypatch):
+    # The chunks do not depend on THREADS, and dw and db add their parts in chunk order,
+    # whichever thread finished first: the same bits on any machine.
+    x, w, b = conv_data((12, 3, 9, 9), (4, 3, 3, 3), seed=11)
+    dout = np.random.default_rng(12).standard_normal((12, 4, 9, 9))
+    monkeypatch.setattr(fast_layers, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(fast_layers, "MIN_SPLIT_BYTES", 0)
+    results = []
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(fast_layers, "THREADS", threads)
+        for name in ("_executor", "_blas", "_pid"):
+            monkeypatch.setattr(fast_layers, name, None)
+        out, cache = conv_forward_fast(x, w, b, {"stride": 1, "pad": 1})
+        results.append((out, *conv_backward_fast(dout, cache)))
+    for other in results[1:]:
+        assert all(np.array_equal(a, b) for a, b in zip(results[0], other))
+
+
+@pytest.mark.parametrize("x_shape,w_shape,stride,pad", CONV_CASES)
+def test_conv_float32_equals_naive_float64(x_shape, w_shape, stride, pad):
+    x, w, b = (a.astype(np.float32) for a in conv_data(x_shape, w_shape, seed=13))
+    param = {"stride": stride, "pad": pad}
+    out, cache = conv_forward_fast(x, w, b, param)
+    exact_out, exact_cache = conv_forward_naive(*(a.astype(np.float64) for a in (x, w, b)), param)
+    assert out.dtype == np.float32
+    assert scaled_error(out, exact_out) < FLOAT32_TOLERANCE
+    dout = np.random.default_rng(14).standard_normal(out.shape).astype(np.float32)
+    for name, fast, exact in zip(("dx", "dw", "db"), conv_backward_fast(dout, cache),
+                                 conv_backward_naive(dout.astype(np.float64), exact_cache)):
+        assert fast.dtype == np.float32, name
+        assert scaled_error(fast, exact) < FLOAT32_TOLERANCE, name
+
+
+@pytest.mark.parametrize("x_shape,ph,pw,stride", POOL_CASES)
+def test_pool_float32_equals_naive(x_shape, ph, pw, stride):
+    # Taking maxima and routing integer gradients is exact in any precision.
+    x = pool_input(x_shape, ties=True).astype(np.float32)
+    param = {"pool_height": ph, "pool_width": pw, "stride": stride}
+    out, cache = max_pool_forward_fast(x, param)
+    exact_out, exact_cache = max_pool_forward_naive(x.astype(np.float64), param)
+    assert out.dtype == np.float32 and np.array_equal(out, exact_out)
+    dout = np.random.default_rng(15).integers(-9, 10, size=out.shape)
+    dx = max_pool_backward_fast(dout.astype(np.float32), cache)
+    assert dx.dtype == np.float32
+    assert np.array_equal(dx, max_pool_backward_naive(dout.astype(np.float64), exact_cache))
 
 
 def test_conv_leaves_its_inputs_alone():
@@ -138,18 +222,26 @@ def test_float32_stays_float32():
     assert max_pool_backward_fast(np.ones_like(pooled), cache).dtype == np.float32
 
 
-@pytest.mark.parametrize("x_shape,w_shape,stride,pad", CONV_CASES[:5])
-def test_conv_fast_equals_torch(x_shape, w_shape, stride, pad):
+TORCH_ERRORS = {"float64": rel_error, "float32": scaled_error}
+TORCH_TOLERANCES = {"float64": 1e-9, "float32": FLOAT32_TOLERANCE}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("x_shape,w_shape,stride,pad", CONV_CASES[:5] + CONV_CASES[-2:])
+def test_conv_fast_equals_torch(x_shape, w_shape, stride, pad, dtype):
     torch = pytest.importorskip("torch")
-    x, w, b = conv_data(x_shape, w_shape, seed=6)
+    error, tolerance = TORCH_ERRORS[dtype], TORCH_TOLERANCES[dtype]
+    x, w, b = (a.astype(dtype) for a in conv_data(x_shape, w_shape, seed=6))
     out, cache = conv_forward_fast(x, w, b, {"stride": stride, "pad": pad})
     tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
     tout = torch.nn.functional.conv2d(tx, tw, tb, stride=stride, padding=pad)
-    assert rel_error(out, tout.detach().numpy()) < 1e-9
-    dout = np.random.default_rng(7).standard_normal(out.shape)
+    assert out.dtype == dtype
+    assert error(out, tout.detach().numpy()) < tolerance
+    dout = np.random.default_rng(7).standard_normal(out.shape).astype(dtype)
     tout.backward(torch.tensor(dout))
     for ours, theirs in zip(conv_backward_fast(dout, cache), (tx.grad, tw.grad, tb.grad)):
-        assert rel_error(ours, theirs.numpy()) < 1e-9
+        assert ours.dtype == dtype
+        assert error(ours, theirs.numpy()) < tolerance
 
 
 @pytest.mark.parametrize("x_shape,ph,pw,stride", POOL_CASES)
@@ -163,3 +255,38 @@ def test_pool_fast_equals_torch(x_shape, ph, pw, stride):
     dout = np.random.default_rng(8).standard_normal(out.shape)
     tout.backward(torch.tensor(dout))
     assert rel_error(max_pool_backward_fast(dout, cache), tx.grad.numpy()) < 1e-12
+
+
+def test_conv_gives_blas_its_threads_back(many_chunks_and_threads):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas_threads():
+        return [lib["num_threads"] for lib in threadpoolctl.threadpool_info()
+                if lib["user_api"] == "blas"]
+    before = blas_threads()
+    x, w, b = conv_data((4, 2, 6, 6), (3, 2, 3, 3))
+    out, cache = conv_forward_fast(x, w, b, {"stride": 1, "pad": 1})
+    conv_backward_fast(np.ones_like(out), cache)
+    assert blas_threads() == before
+
+
+def test_conv_without_threadpoolctl_runs_its_chunks_on_one_thread(monkeypatch):
+    # Without a way to put BLAS on one thread, ours stay idle rather than compete with it.
+    monkeypatch.setattr(fast_layers, "ThreadpoolController", None)
+    monkeypatch.setattr(fast_layers, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(fast_layers, "MIN_SPLIT_BYTES", 0)
+    monkeypatch.setattr(fast_layers, "THREADS", 2)
+    for name in ("_executor", "_blas", "_pid"):
+        monkeypatch.setattr(fast_layers, name, None)
+    threads, columns = set(), fast_layers._Geometry.columns
+
+    def spy(self, x):
+        threads.add(threading.get_ident())
+        return columns(self, x)
+    monkeypatch.setattr(fast_layers._Geometry, "columns", spy)
+    x, w, b = conv_data((6, 2, 7, 7), (3, 2, 3, 3), seed=16)
+    param = {"stride": 1, "pad": 1}
+    out, cache = conv_forward_fast(x, w, b, param)
+    assert rel_error(out, conv_forward_naive(x, w, b, param)[0]) < 1e-9
+    conv_backward_fast(np.ones_like(out), cache)
+    assert threads == {threading.get_ident()}
