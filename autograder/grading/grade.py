@@ -71,5 +71,6 @@ def grade_files(student, files, notes=(), visibilities=(PUBLIC, HIDDEN), functio
         for graded, case in selected_cases(visibilities, functions):
             result.cases.append(grade_case(sandbox, graded, case, fixtures_dir))
         sandbox.stop()  # every process the student started is gone from here on
+        result.isolation = sandbox.protections
     result.execution_time = round(time.monotonic() - started, 3)
     return result
