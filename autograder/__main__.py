@@ -50,7 +50,16 @@ def grade(args):
     else:
         print(f"{result.student}: {result.score:g} / {result.max_score:g}"
               + (f" -> {args.out}" if args.out else ""))
+    warn_reduced_isolation([result])
     return 0
+
+
+def warn_reduced_isolation(results):
+    """Never silent: what did not protect this run, on stderr."""
+    from .grading.report import isolation_words
+    reduced = sorted({isolation_words(r) for r in results} - {"full"})
+    for words in reduced:
+        print(f"warning: isolation {words}", file=sys.stderr)
 
 
 def grade_all(args):
@@ -61,6 +70,7 @@ def grade_all(args):
     for result in results:
         print(f"{result.student:<30} {result.score:6.2f}")
     print(f"gradebook: {args.out}/gradebook.csv, summary: {args.out}/summary.md")
+    warn_reduced_isolation(results)
     if against is not None:
         print(f"similarity: {args.out}/similarity.csv, {args.out}/similarity.html")
     return 0
@@ -195,11 +205,13 @@ def main(argv=None):
             os.environ.setdefault(name, value)  # before numpy is first imported
     from .rubric.fixtures import FixtureError, check_made_from_current_sources
     from .grading.submission import SubmissionError
+    from .grading.limits_check import LimitsTooLow, refuse_limits_too_low
     try:
         if args.verb in ("grade", "grade-all"):
             check_made_from_current_sources()  # never grade against an older rubric's values
+            refuse_limits_too_low(limits_from(args))  # blame the limits, not the students
         return args.run(args)
-    except (FixtureError, SubmissionError, FileNotFoundError, NotADirectoryError) as error:
+    except (FixtureError, SubmissionError, FileNotFoundError, NotADirectoryError, LimitsTooLow) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as error:

@@ -19,7 +19,7 @@ from queue import Queue
 from tqdm.auto import tqdm
 
 from ..rubric.cases import RUBRIC, selected_cases
-from ..grading.report import write_outputs
+from ..grading.report import isolation_words, write_outputs
 from ..paths import ROOT
 from ..grading.results import CaseResult, SubmissionResult
 from ..grading.submission import student_name
@@ -116,12 +116,12 @@ def write_gradebook(results, path):
     functions = [g.function for g in RUBRIC]
     with open(path, "w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(["student", "total", *functions, "integrity"])
+        writer.writerow(["student", "total", *functions, "integrity", "isolation"])
         for result in results:
             scores = result.by_function()
             writer.writerow([result.student, result.score,
                              *[scores.get(f, (0, 0))[0] for f in functions],
-                             " | ".join(result.integrity + result.notes)])
+                             " | ".join(result.integrity + result.notes), isolation_words(result)])
 
 
 def class_summary(results):
