@@ -26,6 +26,11 @@ import sys
 import time
 import traceback
 
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None
+
 SANDBOX = os.getcwd()
 REPLY_FAILED = 86  # the child's own exit code when sending its reply failed (not the student's)
 
@@ -308,6 +313,7 @@ def main():
         os._exit(3)
     drop_privileges(settings["uid"])
     os.chdir(scratch)
+    protections.update(limits_in_force())
     fresh = "fork" in abilities
     protections["fresh state"] = (fresh, "a fresh process per case" if fresh else
                                   "no fresh process per case (no fork on this system): one "
@@ -327,6 +333,23 @@ def main():
     protocol.send(outbox, {"status": "ready", "import_errors": errors,
                            "protections": {k: list(v) for k, v in protections.items()}})
     serve(inbox, outbox, children, layers, net, settings["seconds_per_case"])
+
+
+def limits_in_force():
+    """The memory limit and output cap as this process has them (the grader only asked)."""
+    if resource is None:
+        return {"memory limit": (False, "no memory limit on this system (no `resource`)"),
+                "output cap": (False, "no cap on printed output on this system (no `resource`)")}
+    memory = resource.getrlimit(resource.RLIMIT_AS)[0]
+    output = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    found = {"memory limit": (memory != resource.RLIM_INFINITY, f"{memory >> 20} MB"),
+             "output cap": (output != resource.RLIM_INFINITY, f"{output >> 10} KB printed")}
+    if sys.platform == "darwin" and found["memory limit"][0]:  # set, but not enforced there
+        found["memory limit"] = (False, "no memory limit: macOS does not enforce RLIMIT_AS")
+    for name, (on, words) in found.items():
+        if not on and "macOS" not in words:
+            found[name] = (False, f"no {name} on this system")
+    return found
 
 
 def say_broken(outbox, error):

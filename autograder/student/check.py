@@ -58,6 +58,18 @@ def explain(case):
     return lines
 
 
+# What a student's system may lack (isolation from classmates is the instructor's concern).
+LIMITS = ("time limit", "memory limit", "output cap", "fresh state")
+
+
+def say_missing_limits(result):
+    """Plainly, what this system could not give the self-check (macOS, Windows, ...)."""
+    for name in LIMITS:
+        in_force, words = result.isolation.get(name, (True, ""))
+        if not in_force:
+            print(f"Note: on this computer the self-check runs with {words}.")
+
+
 def check(*functions):
     """Check the named functions (all when none is named) and print what was found."""
     result = run_checks(set(functions) or None)
@@ -65,6 +77,7 @@ def check(*functions):
         print("\n".join(explain(case)))
     for line in result.integrity:
         print(f"{'WARNING':>20}  {line}")
+    say_missing_limits(result)
     passed = sum(case.passed for case in result.cases)
     print(f"\n{passed} of {len(result.cases)} public cases pass.")
     return result
@@ -81,6 +94,7 @@ def print_table():
         print(f"{graded.function:<30} {states.count('pass'):>5} of {len(cases):<4}  {overall}")
     for line in result.integrity:
         print(f"WARNING: {line}")
+    say_missing_limits(result)
     print("\nDetails of any case: in a notebook, or here, `python -m autograder check FUNCTION`.")
     return result
 
