@@ -437,3 +437,57 @@ def test_a_function_that_patches_numpy_costs_no_other_function_marks(pretend, mo
     untouched = all(scores(result)[f] == points(f) for f in pooling)
     assert untouched == (not pretend)  # a fresh process per case is what keeps them whole
     assert result.isolation["fresh state"][0] == (not pretend)
+
+
+# --- The same corpus, graded by an unprivileged user (a TA's laptop) -------------------------
+# CI runs as root; `nobody` cannot read the project's Python (under /root), so it gets a
+# virtual environment of the system's /usr/bin/python3, built once and kept under /tmp.
+NOBODY = 65534
+NOBODY_VENV = Path("/tmp/autograder-nobody-venv")
+NOBODY_PACKAGES = ("numpy", "pytest", "tqdm", "matplotlib", "threadpoolctl")
+
+
+def nobody_python():
+    """The venv's python, built if need be; skips the test, saying why, when it cannot be."""
+    python = NOBODY_VENV / "bin" / "python"
+    probe = [str(python), "-c", "import " + ", ".join(NOBODY_PACKAGES)]
+    if python.exists() and subprocess.run(probe, capture_output=True).returncode == 0:
+        return python
+    if not Path("/usr/bin/python3").exists():
+        pytest.skip("no /usr/bin/python3 to build a venv that `nobody` can read")
+    import tomllib
+    wanted = [d.split("#")[0].strip() for d in
+              tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+              if d.startswith(NOBODY_PACKAGES)]
+    shutil.rmtree(NOBODY_VENV, ignore_errors=True)
+    for step in (["/usr/bin/python3", "-m", "venv", str(NOBODY_VENV)],
+                 [str(python), "-m", "pip", "install", "-q", *wanted]):
+        done = subprocess.run(step, capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"could not build the venv for `nobody` ({' '.join(step[:4])}): "
+                        f"{(done.stderr.strip().splitlines() or ['no message'])[-1]}")
+    os.chmod(NOBODY_VENV, 0o755)
+    return python
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to become `nobody` (and already is unprivileged)")
+def test_the_corpus_holds_when_the_grader_is_an_ordinary_user():
+    python = nobody_python()
+    copy = Path(tempfile.mkdtemp(prefix="autograder-as-nobody-", dir="/tmp"))
+    try:
+        shutil.copytree(ROOT, copy / "kit", symlinks=True, ignore=shutil.ignore_patterns(
+            ".git", ".venv", "dist", "grades", "__pycache__", ".pytest_cache"))
+        for path in [copy, *copy.rglob("*")]:
+            os.lchown(path, NOBODY, NOBODY)
+        done = subprocess.run(
+            ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+             str(python), "-m", "pytest", "tests/autograder/sandbox/test_hostile.py", "-q", "-x",
+             "-p", "no:cacheprovider", "-k", "not ordinary_user"],
+            cwd=copy / "kit", capture_output=True, text=True, timeout=1200,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(copy), "LANG": "C.UTF-8"})
+        summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+        assert " passed" in summary and "failed" not in summary
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
