@@ -134,7 +134,7 @@ class Sandbox:
             try:
                 resource.setrlimit(kind, (value, value))
             except (ValueError, OSError):
-                pass  # macOS refuses RLIMIT_AS: then there is no memory limit (said in limits())
+                pass  # macOS may refuse RLIMIT_AS: the worker reports the limits it really got
         if self.uid >= 0:  # counts the sandbox user's processes only: a fork bomb stops here
             resource.setrlimit(resource.RLIMIT_NPROC, (64, 64))
 
@@ -169,7 +169,8 @@ class Sandbox:
         return self.import_errors
 
     def grader_side_protections(self):
-        """{protection: [in force?, in words]} for what this process arranges itself."""
+        """{protection: [in force?, in words]} for what this process arranges itself (the worker
+        reports the rest: confinement, fresh state, and the memory and output limits it got)."""
         dropped = self.uid >= 0
         limits = "resource" in self.abilities and "sessions" in self.abilities
         reaped = "prctl" in self.abilities and "proc" in self.abilities
@@ -178,10 +179,6 @@ class Sandbox:
                               else "runs as the grader's own user (not started as root)"],
             "process limit": [dropped and limits, "at most 64 processes" if dropped and limits
                               else "no process limit (needs root, for a user of its own)"],
-            "memory limit": [limits, f"{self.limits.memory_mb} MB" if limits else
-                             "no memory limit on this system"],
-            "output cap": [limits, f"{self.limits.output_kb} KB printed" if limits else
-                           "no cap on printed output on this system"],
             "time limit": [True, f"{self.limits.seconds_per_case:g} s per case"],
             "every process stopped": [reaped, "everything it starts is killed before results "
                                       "are written" if reaped else
@@ -212,7 +209,7 @@ class Sandbox:
         except protocol.ProtocolError as error:
             reason = self._why_it_failed(error, timeout)
             self.stop()
-            if starting:
+            if starting and "fork" in self.abilities:  # the student's imports run in a child
                 reason = (f"the grader could not start its worker ({reason}); if you set limits, "
                           f"they may be too low for Python and numpy themselves "
                           f"(--memory-mb {self.limits.memory_mb}, "

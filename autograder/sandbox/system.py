@@ -11,17 +11,8 @@ import sys
 
 PRETEND_MISSING = "AUTOGRADER_PRETEND_MISSING"
 
-# ability -> what is lost without it, in the words a report uses
-ABILITIES = {
-    "resource": "no memory limit and no cap on printed output (no `resource` module)",
-    "prctl": "processes your code starts in a new session may outlive grading (no prctl)",
-    "proc": "processes your code starts in a new session may outlive grading (no /proc)",
-    "sessions": "processes your code starts may outlive a case (no process groups)",
-    "select": "",  # replaced by a reading thread: nothing is lost
-    "fork": "no fresh process per case: one case's side effects can reach the next",
-    "landlock": "",  # confinement.py says what is lost
-    "netns": "",
-}
+# What the sandbox uses where it exists; the worker and the grader report what its absence cost.
+ABILITIES = ("resource", "prctl", "proc", "sessions", "select", "fork", "landlock", "netns")
 
 
 def pretended(environ=os.environ):
@@ -65,12 +56,3 @@ def detect(pretend=None):
     }
     missing = pretended() if pretend is None else set(pretend)
     return {name for name, present in found.items() if present and name not in missing}
-
-
-def losses(abilities):
-    """What is lost on a system with only these abilities: one line per loss, no repeats."""
-    lines = []
-    for name, loss in ABILITIES.items():
-        if loss and name not in abilities and loss not in lines:
-            lines.append(loss)
-    return lines

@@ -354,7 +354,10 @@ def main():
         children = Children((inbox, outbox), scratch, settings["results_bytes"])
         header, data = children.run(imports_in_child, settings["seconds_to_import"])
         if header is None:
-            header, _ = protocol.parse(data, settings["results_bytes"])
+            try:
+                header, _ = protocol.parse(data, settings["results_bytes"])
+            except protocol.ProtocolError:  # the student's import wrote into the reply
+                header = {"status": "died"}
         errors = header.get("import_errors") if header.get("status") == "ready" else None
         if not isinstance(errors, dict):
             why = describe_death(header, settings["seconds_to_import"])
@@ -376,14 +379,16 @@ def limits_in_force():
                 "output cap": (False, "no cap on printed output on this system (no `resource`)")}
     memory = resource.getrlimit(resource.RLIMIT_AS)[0]
     output = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
-    found = {"memory limit": (memory != resource.RLIM_INFINITY, f"{memory >> 20} MB"),
-             "output cap": (output != resource.RLIM_INFINITY, f"{output >> 10} KB printed")}
-    if sys.platform == "darwin" and found["memory limit"][0]:  # set, but not enforced there
-        found["memory limit"] = (False, "no memory limit: macOS does not enforce RLIMIT_AS")
-    for name, (on, words) in found.items():
-        if not on and "macOS" not in words:
-            found[name] = (False, f"no {name} on this system")
-    return found
+    unlimited = resource.RLIM_INFINITY
+    if memory == unlimited:
+        memory_words = "no memory limit on this system"
+    elif sys.platform == "darwin":
+        memory_words, memory = "no memory limit: macOS does not enforce RLIMIT_AS", unlimited
+    else:
+        memory_words = f"{memory >> 20} MB"
+    return {"memory limit": (memory != unlimited, memory_words),
+            "output cap": (output != unlimited, f"{output >> 10} KB printed" if output != unlimited
+                           else "no cap on printed output on this system")}
 
 
 def say_broken(outbox, error):
