@@ -33,6 +33,14 @@ def limit_args(args):
     return words
 
 
+def warn_reduced_isolation(results):
+    """Never silent: what did not protect this run, on stderr."""
+    from .grading.report import isolation_words
+    reduced = sorted({isolation_words(r) for r in results} - {"full"})
+    for words in reduced:
+        print(f"warning: isolation {words}", file=sys.stderr)
+
+
 # The grader compares arrays element by element: BLAS threads would only spin and contend.
 SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -53,13 +61,6 @@ def grade(args):
     warn_reduced_isolation([result])
     return 0
 
-
-def warn_reduced_isolation(results):
-    """Never silent: what did not protect this run, on stderr."""
-    from .grading.report import isolation_words
-    reduced = sorted({isolation_words(r) for r in results} - {"full"})
-    for words in reduced:
-        print(f"warning: isolation {words}", file=sys.stderr)
 
 
 def grade_all(args):
