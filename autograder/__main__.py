@@ -62,7 +62,6 @@ def grade(args):
     return 0
 
 
-
 def grade_all(args):
     from .course.grade_all import grade_all as run
     against = args.against if (args.similarity or args.against) else None
