@@ -153,23 +153,26 @@ def _allow(libc, ruleset, path, rights):
         os.close(fd)
 
 
-def confine(policy, abilities):
+def confine(policy, abilities, pretended=()):
     """Apply the policy to this process (and all it will start); say what is in force.
 
     Returns {"network": (in force?, detail), "landlock": (in force?, detail)}. Call it while
     the process has a single thread (a user namespace requires it), before student code runs.
+    `pretended`: the abilities a test took away (said so, rather than blamed on the system).
     """
+    def absent(ability):
+        return "pretended away" if ability in pretended else "not available on this system"
     report = {}
     libc = _libc() if sys.platform.startswith("linux") else None
     if "netns" not in abilities:
-        report["network"] = (False, "network reachable: no network namespace on this system")
+        report["network"] = (False, f"network reachable: no network namespace ({absent('netns')})")
     else:
         try:
             unshare_network(libc)
             report["network"] = (True, "no network: a network namespace of its own")
         except OSError as error:
             report["network"] = (False, f"network reachable: unshare failed ({error.strerror})")
-    abi, why = landlock_abi() if "landlock" in abilities else (0, "not available on this system")
+    abi, why = landlock_abi() if "landlock" in abilities else (0, absent("landlock"))
     if not abi:
         report["landlock"] = (False, f"no Landlock: {why}; student code can read and write "
                                      "whatever its user can")

@@ -146,6 +146,7 @@ class Sandbox:
         if os.name == "nt":  # Windows needs these to start Python at all
             env.update({k: os.environ[k] for k in ("SYSTEMROOT", "TEMP", "TMP") if k in os.environ})
         settings = {"uid": self.uid, "abilities": sorted(self.abilities),
+                    "pretended": sorted(system.pretended()),
                     "seconds_per_case": self.limits.seconds_per_case,
                     "seconds_to_import": self.limits.seconds_to_import,
                     "results_bytes": self.limits.results_mb << 20}

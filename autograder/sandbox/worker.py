@@ -331,7 +331,8 @@ def main():
     import confinement
     scratch = os.path.join(SANDBOX, "scratch")
     # First of all, while we have one thread and no student code has run: confine ourselves.
-    protections = confinement.confine(confinement.policy_for(SANDBOX, scratch), abilities)
+    protections = confinement.confine(confinement.policy_for(SANDBOX, scratch), abilities,
+                                      settings["pretended"])
     try:
         preload()
         import protocol
@@ -343,9 +344,10 @@ def main():
     os.chdir(scratch)
     protections.update(limits_in_force())
     fresh = "fork" in abilities
+    no_fork = "pretended away" if "fork" in settings["pretended"] else "no fork on this system"
     protections["fresh state"] = (fresh, "a fresh process per case" if fresh else
-                                  "no fresh process per case (no fork on this system): one "
-                                  "case's side effects can reach the next")
+                                  f"no fresh process per case ({no_fork}): one case's side "
+                                  "effects can reach the next")
     layers = net = children = None
     if fresh:
         # Everything imported so far is the worker's for good: frozen, the collector in a
