@@ -8,8 +8,9 @@ receives an expected value.
 The worker itself never runs student code. It confines itself (confinement.py), imports
 numpy and the provided modules, gives up root, and then forks a child per case: the child
 imports the student's files, runs the case, replies and exits, so whatever the case changed
-(patched numpy, globals, provided modules, threads) dies with it. Importing in the child costs
-a compile of the student's files per case, and buys an import whose side effects are fresh
+(patched numpy, globals, provided modules, threads) dies with it. Once a first child has
+imported the student's files cleanly, the worker compiles them (compiles, never runs them), so
+that each child runs the import afresh without parsing it again: import side effects are fresh
 too. Where there is no fork (Windows), cases run in the worker itself, and that is reported.
 
     python -I worker.py SANDBOX SETTINGS_JSON
@@ -51,9 +52,9 @@ def private_channels():
 
 # socket too: where the interpreter is readable to all (Gradescope's), student code can import
 # it, so the network must be closed by the namespace and Landlock, not by a missing module.
-STDLIB = ("abc bisect collections contextlib copy datetime decimal enum fractions functools glob "
-          "heapq itertools math numbers operator pprint random re socket encodings.idna statistics string "
-          "textwrap time typing warnings").split()
+STDLIB = ("abc bisect collections contextlib copy datetime decimal encodings.idna enum fractions "
+          "functools glob heapq itertools math numbers operator pprint random re socket "
+          "statistics string textwrap time typing warnings").split()
 
 
 def preload():
@@ -221,7 +222,13 @@ class Children:
         """The child's reply as bytes of one frame, or a header saying how it failed."""
         import protocol
         reading, writing = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # as root, processes a case left in a session of their own still count
+            os.close(reading)
+            os.close(writing)
+            return {"status": "died", "detail": "could not be started: the process limit is "
+                                                "reached (by processes your code left running?)"}, b""
         if pid == 0:  # the child: nothing of the worker's channels, a process group of its own
             os.close(reading)
             for fd in self.channels:
@@ -257,11 +264,11 @@ class Children:
         """(one whole frame or b"", timed out?). Stops at the frame's end: a process the case
         left running may hold the pipe open, and need not make us wait."""
         import protocol
-        data = b""
+        data = bytearray()
         while True:
             length = protocol.frame_length(data)
             if length is not None and len(data) >= length:
-                return (data if len(data) == length else b""), False
+                return (bytes(data) if len(data) == length else b""), False
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 return b"", True
