@@ -55,6 +55,7 @@ def policy_for(sandbox, scratch):
     numpy = importlib.util.find_spec("numpy")  # found, not imported
     if numpy is not None and numpy.origin:
         prefixes.add(os.path.dirname(os.path.dirname(numpy.origin)))  # its site-packages
+    prefixes = {p for p in prefixes if os.path.dirname(p) != p}  # never a whole filesystem
     return Policy(readable=(str(sandbox), *sorted(prefixes), *SYSTEM_READABLE),
                   writable=(str(scratch), "/dev/null"))
 
