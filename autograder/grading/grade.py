@@ -63,6 +63,7 @@ def grade_files(student, files, notes=(), visibilities=(PUBLIC, HIDDEN), functio
     started = time.monotonic()
     result = SubmissionResult(student, notes=list(notes), integrity=inspect(files))
     with Sandbox(files, limits) as sandbox:
+        result.isolation = sandbox.protections  # what protected this run, filled in as it starts
         try:
             sandbox.start()
         except WorkerFailed as failure:  # the import itself hung or killed the process
@@ -71,6 +72,5 @@ def grade_files(student, files, notes=(), visibilities=(PUBLIC, HIDDEN), functio
         for graded, case in selected_cases(visibilities, functions):
             result.cases.append(grade_case(sandbox, graded, case, fixtures_dir))
         sandbox.stop()  # every process the student started is gone from here on
-        result.isolation = sandbox.protections
     result.execution_time = round(time.monotonic() - started, 3)
     return result

@@ -165,7 +165,8 @@ class Sandbox:
         if not isinstance(self.import_errors, dict):
             self.import_errors = {}
         worker_side = header.get("protections") if isinstance(header.get("protections"), dict) else {}
-        self.protections = self.grader_side_protections()
+        self.protections.clear()  # in place: a result may hold this very dict
+        self.protections.update(self.grader_side_protections())
         self.protections.update({k: list(v) for k, v in worker_side.items()})
         return self.import_errors
 
