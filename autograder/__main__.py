@@ -83,6 +83,14 @@ def limit_args(args):
     return words
 
 
+def warn_reduced_isolation(results):
+    """Never silent: what did not protect this run, on stderr."""
+    from .grading.report import isolation_words
+    reduced = sorted({isolation_words(r) for r in results} - {"full"})
+    for words in reduced:
+        print(f"warning: isolation {words}", file=sys.stderr)
+
+
 # The grader compares arrays element by element: BLAS threads would only spin and contend.
 SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -101,6 +109,7 @@ def grade(args):
         print("\n".join(function_table(result)))
         print(f"{result.student}: {result.score:g} / {result.max_score:g}"
               + (f" -> {args.out}" if args.out else ""))
+    warn_reduced_isolation([result])
     return 0
 
 
@@ -135,6 +144,7 @@ def grade_all(args):
         print(f"{row.student:<30} " + (f"{row.result.score:6.2f}" if row.result else "  none")
               + "".join(f"  [{flag}]" for flag in row.flags))
     print(f"gradebook: {args.out}/gradebook.csv, summary: {args.out}/summary.md")
+    warn_reduced_isolation([row.result for row in rows if row.result])
     if against is not None:
         print(f"similarity: {args.out}/similarity.csv, {args.out}/similarity.html")
     return 0
@@ -381,6 +391,7 @@ def main(argv=None):
             os.environ.setdefault(name, value)  # before numpy is first imported
     from .rubric.fixtures import FIXTURES, FixtureError, check_made_from_current_sources
     from .grading.submission import SubmissionError
+    from .grading.limits_check import LimitsTooLow, refuse_limits_too_low
     try:
         if args.verb in ("grade", "grade-all"):
             if not (FIXTURES / "hidden").exists():  # the student bundle: no hidden cases here
@@ -388,9 +399,10 @@ def main(argv=None):
                       "check your own work with `python -m autograder check`", file=sys.stderr)
                 return 2
             check_made_from_current_sources()  # never grade against an older rubric's values
+            refuse_limits_too_low(limits_from(args))  # blame the limits, not the students
         return args.run(args)
     except (FixtureError, SubmissionError, UsageError, FileNotFoundError,
-            NotADirectoryError) as error:
+            NotADirectoryError, LimitsTooLow) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as error:

@@ -10,6 +10,7 @@ import csv
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
+from ..grading.report import isolation_words
 from ..grading.results import SubmissionResult
 from ..rubric.cases import RUBRIC
 from .layouts import IDENTIFIERS
@@ -17,7 +18,8 @@ from .roster import find_person, roster_index
 
 FUNCTIONS = tuple(graded.function for graded in RUBRIC)
 RUBRIC_TOTAL = float(round(sum(graded.points for graded in RUBRIC), 2))
-COLUMNS = ("student", "total", *FUNCTIONS, "max", *IDENTIFIERS, "submission", "flags", "integrity")
+COLUMNS = ("student", "total", *FUNCTIONS, "max", *IDENTIFIERS, "submission", "flags", "integrity",
+           "isolation")
 NO_SUBMISSION = "no submission"
 NOT_ON_ROSTER = "not on the roster"
 
@@ -38,7 +40,8 @@ class Row:
         noticed = (self.result.integrity + self.result.notes) if self.result else []
         return [self.student, total, *per_function, most,
                 *[self.identifiers.get(k, "") for k in IDENTIFIERS], self.submission,
-                " | ".join(self.flags), " | ".join(noticed)]
+                " | ".join(self.flags), " | ".join(noticed),
+                isolation_words(self.result) if self.result else ""]
 
 
 def rows_of(found, results, people=None):

@@ -136,6 +136,7 @@ def grade_files(student, files, notes=(), visibilities=(PUBLIC, HIDDEN), functio
                            if not functions or function in functions]
     result = SubmissionResult(student, notes=notes, integrity=inspect(files))
     with Sandbox(files, limits) as sandbox:
+        result.isolation = sandbox.protections  # what protected this run, filled in as it starts
         try:
             sandbox.start()
         except WorkerFailed as failure:  # the import itself hung or killed the process

@@ -27,10 +27,20 @@ def case_feedback(case):
     return "\n".join(lines)
 
 
+def isolation_words(result):
+    """One line: "full" or "reduced: what was missing" (what protected this run, never silent)."""
+    if not result.isolation:
+        return "unknown: the sandbox did not start"
+    reduced = result.reduced_isolation()
+    return "reduced: " + "; ".join(reduced) if reduced else "full"
+
+
 def submission_summary(result):
     lines = [f"{result.student}: {result.score:g} / {result.max_score:g}"]
     lines += [f"Note: {note}" for note in result.notes]
     lines += [f"Integrity: {problem}" for problem in result.integrity]
+    if isolation_words(result) != "full":
+        lines.append(f"Isolation {isolation_words(result)}")
     return "\n".join(lines)
 
 
@@ -41,6 +51,7 @@ def gradescope_results(result):
         "execution_time": result.execution_time,
         "output": submission_summary(result),
         "stdout_visibility": "hidden",
+        "extra_data": {"isolation": result.isolation},
         "tests": [{
             "name": case.name,
             "score": round(case.score, 4),
@@ -54,17 +65,22 @@ def gradescope_results(result):
 
 def markdown_report(result):
     lines = [f"# {result.student}: {result.score:g} / {result.max_score:g}", ""]
-    if result.notes or result.integrity:
+    isolation = isolation_words(result)
+    if result.notes or result.integrity or isolation != "full":
         lines += ["## Read this first", ""]
         lines += [f"- {note}" for note in result.notes]
         lines += [f"- **integrity:** {problem}" for problem in result.integrity]
+        if isolation != "full":
+            lines.append(f"- **isolation {isolation}**")
         lines.append("")
     lines += ["| function | score |", "|---|---|"]
     lines += [f"| `{name}` | {score:g} / {most:g} |" for name, (score, most) in result.by_function().items()]
     lines += ["", "## Cases", ""]
     for case in result.cases:
         lines += ["```", case_feedback(case), "```", ""]
-    lines.append(f"Graded in {result.execution_time:.1f} s.")
+    lines.append(f"Graded in {result.execution_time:.1f} s. What protected this run: "
+                 + "; ".join(f"{name}: {words}" for name, (on, words) in result.isolation.items() if on)
+                 + ".")
     return "\n".join(lines) + "\n"
 
 

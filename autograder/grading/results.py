@@ -44,6 +44,7 @@ class SubmissionResult:
     integrity: list = field(default_factory=list)  # edits outside the regions, banned calls
     notes: list = field(default_factory=list)      # how the submission was read
     execution_time: float = 0.0
+    isolation: dict = field(default_factory=dict)  # protection -> [in force?, in words]
 
     @property
     def score(self):
@@ -60,6 +61,10 @@ class SubmissionResult:
             score, most = totals.get(case.function, (0.0, 0.0))
             totals[case.function] = (score + case.score, most + case.max_score)
         return {k: (round(s, 2), round(m, 2)) for k, (s, m) in totals.items()}
+
+    def reduced_isolation(self):
+        """What did not protect this run, in words (empty when every protection was in force)."""
+        return [words for in_force, words in self.isolation.values() if not in_force]
 
     def to_dict(self):
         return asdict(self)

@@ -8,8 +8,9 @@ Needs numpy only: the worker runs it from a copy inside its sandbox.
 import io
 import json
 import os
-import select
+import queue
 import struct
+import threading
 import time
 
 import numpy as np
@@ -31,41 +32,98 @@ def pack(header, arrays=None):
 
 
 def send(fd, header, arrays=None):
-    data = memoryview(pack(header, arrays))
+    send_bytes(fd, pack(header, arrays))
+
+
+def send_bytes(fd, data):
+    data = memoryview(data)
     while data:
         data = data[os.write(fd, data):]
 
 
-def read_exact(fd, size, deadline):
-    chunks, remaining = [], size
-    while remaining:
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
+def frame_length(data):
+    """The length of the frame that `data` begins, once its two length fields have arrived."""
+    if len(data) < 4:
+        return None
+    (head_size,) = struct.unpack(">I", data[:4])
+    if len(data) < 12 + head_size:
+        return None
+    (body_size,) = struct.unpack(">Q", data[4 + head_size:12 + head_size])
+    return 12 + head_size + body_size
+
+
+class Channel:
+    """The reading end of a pipe, read with deadlines. Windows' select takes sockets only:
+    there a helper thread reads the pipe into a queue, and deadlines wait on the queue."""
+
+    def __init__(self, fd, pollable=os.name == "posix", data=b""):
+        self.fd, self.buffer, self.closed = fd, bytearray(data), fd is None
+        self.chunks = None
+        if fd is not None and not pollable:
+            self.chunks = queue.Queue()
+            threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self):
+        while True:
+            try:
+                chunk = os.read(self.fd, 1 << 20)
+            except OSError:
+                chunk = b""
+            self.chunks.put(chunk)
+            if not chunk:
+                return
+
+    def _more(self, seconds):
+        if self.closed:
+            return b""
+        if self.chunks is not None:
+            try:
+                chunk = self.chunks.get(timeout=seconds)
+            except queue.Empty:
+                raise ProtocolError("timed out") from None
+        else:
+            if seconds is not None:
+                import select
+                if not select.select([self.fd], [], [], seconds)[0]:
+                    raise ProtocolError("timed out")
+            chunk = os.read(self.fd, 1 << 20)
+        self.closed = not chunk
+        return chunk
+
+    def read_exact(self, size, deadline):
+        while len(self.buffer) < size:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
                 raise ProtocolError("timed out")
-        chunk = os.read(fd, min(remaining, 1 << 20))
-        if not chunk:
-            raise ProtocolError("the other side closed the channel")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+            chunk = self._more(left)
+            if not chunk:
+                raise ProtocolError("the other side closed the channel")
+            self.buffer += chunk
+        data = bytes(self.buffer[:size])
+        del self.buffer[:size]
+        return data
 
 
-def receive(fd, max_payload, timeout=None):
+def receive(channel, max_payload, timeout=None):
     """(header dict, {name: numeric array}); raises ProtocolError on anything else."""
     deadline = None if timeout is None else time.monotonic() + timeout
-    (head_size,) = struct.unpack(">I", read_exact(fd, 4, deadline))
+    (head_size,) = struct.unpack(">I", channel.read_exact(4, deadline))
     if head_size > MAX_HEADER:
         raise ProtocolError(f"header of {head_size} bytes exceeds {MAX_HEADER}")
     try:
-        header = json.loads(read_exact(fd, head_size, deadline))
+        header = json.loads(channel.read_exact(head_size, deadline))
     except ValueError as error:
         raise ProtocolError(f"header is not JSON: {error}") from None
-    (body_size,) = struct.unpack(">Q", read_exact(fd, 8, deadline))
+    (body_size,) = struct.unpack(">Q", channel.read_exact(8, deadline))
     if body_size > max_payload:
         raise ProtocolError(f"{body_size} bytes of results exceed the cap of {max_payload}")
-    body = read_exact(fd, body_size, deadline)
+    body = channel.read_exact(body_size, deadline)
     return (header if isinstance(header, dict) else {}), load_arrays(body)
+
+
+def parse(data, max_payload):
+    """receive(), from bytes already read."""
+    return receive(Channel(None, data=data), max_payload)
 
 
 def load_arrays(body):

@@ -1,19 +1,23 @@
 """Where untrusted student code runs: a folder of its own and a worker process we control.
 
 - The folder holds a copy of the provided package with the student's two files dropped in,
-  and the worker's own code (worker.py, harness.py, protocol.py): nothing secret.
+  and the worker's own code (worker.py, harness.py, protocol.py, ...): nothing secret.
 - The worker runs in its own session, with limits on memory, file size (what it prints) and
-  processes; each case has a time limit, and a worker that dies or hangs is replaced.
+  processes; each case runs in a fresh child of the worker, within a time limit, so that no
+  case's side effects reach another; a worker that dies or hangs is replaced.
+- On Linux the worker confines itself before any student code runs (confinement.py): it reads
+  only its folder and Python's files, writes only its scratch folder, and has no network.
 - Run as root (Gradescope, CI), the worker becomes an unprivileged user, and the reference
   and the hidden fixtures are made unreadable to others: it cannot read them or write
   where results go.
 - This process is made a "child subreaper": anything the worker starts, even a daemon that
   detaches, stays our descendant, so `stop()` can kill every last one before results are
   written.
+Each of these that the system lacks (macOS, Windows, an old kernel) is skipped and listed in
+`protections`, which every result carries: isolation is never reduced silently.
 """
-import ctypes
+import json
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -22,22 +26,24 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import protocol
+from . import protocol, system
 from .limits import Limits
 from ..paths import ASSIGNMENT, FIXTURES, REFERENCE
 
 HERE = Path(__file__).resolve().parent
-WORKER_FILES = ("worker.py", "harness.py", "protocol.py")
+WORKER_FILES = ("worker.py", "harness.py", "protocol.py", "system.py", "confinement.py")
 PR_SET_CHILD_SUBREAPER = 36
+MARGIN = 5.0  # seconds the grader waits beyond the worker's own time limit on a case
 
 
 class WorkerFailed(RuntimeError):
     """The worker died, hung or talked nonsense during a case."""
 
 
-def become_subreaper():
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+def become_subreaper(abilities):
+    if "prctl" in abilities:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
 def children():
@@ -72,19 +78,25 @@ def kill_descendants(deadline_seconds=10.0):
 
 def protect_secrets():
     """As root: nobody else may read the reference or the hidden fixtures."""
-    if os.getuid() == 0:
+    if os.name == "posix" and os.getuid() == 0:
         for secret in (REFERENCE, FIXTURES / "hidden"):
             if secret.exists():
                 os.chmod(secret, 0o700)
 
 
+def is_root():
+    return os.name == "posix" and os.getuid() == 0
+
+
 class Sandbox:
     """The student's package in a folder of its own, served by a replaceable worker."""
 
-    def __init__(self, files, limits=Limits()):
-        """`files`: {"layers.py": text, "classifiers/cnn.py": text}; a missing one stays the stub."""
+    def __init__(self, files, limits=Limits(), abilities=None):
+        """`files`: {"layers.py": text, "classifiers/cnn.py": text}; a missing one stays the stub.
+        `abilities`: what this system offers (system.detect(), the default)."""
         self.limits = limits
-        self.uid = limits.uid if os.getuid() == 0 else -1
+        self.abilities = system.detect() if abilities is None else set(abilities)
+        self.uid = limits.uid if is_root() else -1
         self.folder = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
         package = self.folder / "submission"
         shutil.copytree(ASSIGNMENT, package, ignore=shutil.ignore_patterns("__pycache__"))
@@ -92,14 +104,20 @@ class Sandbox:
             (package / rel).write_text(text)
         for name in WORKER_FILES:
             shutil.copy(HERE / name, self.folder / name)
+        (self.folder / "scratch").mkdir()
         if self.uid >= 0:
-            for path in [self.folder, *self.folder.rglob("*")]:
-                os.chown(path, self.uid, self.uid)
+            # The sandbox user may enter the folder and write its scratch folder only: the
+            # student's package stays as it was copied, whatever a case does.
+            os.chown(self.folder, 0, self.uid)
+            os.chmod(self.folder, 0o750)
+            os.chown(self.folder / "scratch", self.uid, self.uid)
         self.process = None
+        self.replies = None
         self.import_errors = {}
+        self.protections = {}
 
     def __enter__(self):
-        become_subreaper()
+        become_subreaper(self.abilities)
         protect_secrets()
         return self
 
@@ -108,28 +126,66 @@ class Sandbox:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _limit_resources(self):  # runs in the child, before exec
+        import resource
         memory = self.limits.memory_mb << 20
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        output = self.limits.output_kb << 10
-        resource.setrlimit(resource.RLIMIT_FSIZE, (output, output))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        for kind, value in ((resource.RLIMIT_AS, memory),
+                            (resource.RLIMIT_FSIZE, self.limits.output_kb << 10),
+                            (resource.RLIMIT_CORE, 0)):
+            try:
+                resource.setrlimit(kind, (value, value))
+            except (ValueError, OSError):
+                pass  # macOS may refuse RLIMIT_AS: the worker reports the limits it really got
         if self.uid >= 0:  # counts the sandbox user's processes only: a fork bomb stops here
             resource.setrlimit(resource.RLIMIT_NPROC, (64, 64))
 
     def start(self):
         """Start a worker; return the import errors it reports ({file: message})."""
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.folder), "PYTHONDONTWRITEBYTECODE": "1",
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.folder / "scratch"),
+               "PYTHONDONTWRITEBYTECODE": "1",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        if os.name == "nt":  # Windows needs these to start Python at all
+            env.update({k: os.environ[k] for k in ("SYSTEMROOT", "TEMP", "TMP") if k in os.environ})
+        settings = {"uid": self.uid, "abilities": sorted(self.abilities),
+                    "pretended": sorted(system.pretended()),
+                    "seconds_per_case": self.limits.seconds_per_case,
+                    "seconds_to_import": self.limits.seconds_to_import,
+                    "results_bytes": self.limits.results_mb << 20}
+        posix = "sessions" in self.abilities
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "worker.py", str(self.folder), str(self.uid)],
+            [sys.executable, "-I", "worker.py", str(self.folder), json.dumps(settings)],
             cwd=self.folder, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True,
-            preexec_fn=self._limit_resources)
-        header, _ = self._receive(self.limits.seconds_to_import, "while importing your files")
+            stderr=subprocess.DEVNULL, close_fds=True, start_new_session=posix,
+            preexec_fn=self._limit_resources if posix and "resource" in self.abilities else None,
+            creationflags=0 if os.name == "posix" else subprocess.CREATE_NEW_PROCESS_GROUP)
+        self.replies = protocol.Channel(self.process.stdout.fileno(), "select" in self.abilities)
+        # The worker imports the student's files in a child of its own, within this limit.
+        header, _ = self._receive(self.limits.seconds_to_import + self._margin(), "while starting",
+                                  starting=True)
         self.import_errors = header.get("import_errors") or {}
         if not isinstance(self.import_errors, dict):
             self.import_errors = {}
+        worker_side = header.get("protections") if isinstance(header.get("protections"), dict) else {}
+        self.protections.clear()  # in place: a result may hold this very dict
+        self.protections.update(self.grader_side_protections())
+        self.protections.update({k: list(v) for k, v in worker_side.items()})
         return self.import_errors
+
+    def grader_side_protections(self):
+        """{protection: [in force?, in words]} for what this process arranges itself (the worker
+        reports the rest: confinement, fresh state, and the memory and output limits it got)."""
+        dropped = self.uid >= 0
+        limits = "resource" in self.abilities and "sessions" in self.abilities
+        reaped = "prctl" in self.abilities and "proc" in self.abilities
+        return {
+            "separate user": [dropped, f"runs as uid {self.uid}, not as the grader" if dropped
+                              else "runs as the grader's own user (not started as root)"],
+            "process limit": [dropped and limits, "at most 64 processes" if dropped and limits
+                              else "no process limit (needs root, for a user of its own)"],
+            "time limit": [True, f"{self.limits.seconds_per_case:g} s per case"],
+            "every process stopped": [reaped, "everything it starts is killed before results "
+                                      "are written" if reaped else
+                                      "processes it starts in a new session may outlive grading"],
+        }
 
     def run(self, request, arrays):
         """Send one case; return (header, arrays). Raises WorkerFailed, after replacing it."""
@@ -139,26 +195,62 @@ class Sandbox:
             protocol.send(self.process.stdin.fileno(), request, arrays)
         except OSError:
             pass  # it died already: the receive below says how
-        return self._receive(self.limits.seconds_per_case, "during this case")
+        header, got = self._receive(self.limits.seconds_per_case + self._margin(), "during this case")
+        if header.get("status") in ("timeout", "died"):
+            raise WorkerFailed(f"{self._why_the_case_failed(header)} during this case")
+        return header, got
 
-    def _receive(self, timeout, when):
+    def _margin(self):
+        """With a child per case the worker keeps the time limit, and we wait a little longer
+        in case the worker itself hangs; without, ours is the time limit."""
+        return MARGIN if "fork" in self.abilities else 0.0
+
+    def _receive(self, timeout, when, starting=False):
         try:
-            return protocol.receive(self.process.stdout.fileno(), self.limits.results_mb << 20, timeout)
+            header, got = protocol.receive(self.replies, self.limits.results_mb << 20, timeout)
         except protocol.ProtocolError as error:
             reason = self._why_it_failed(error, timeout)
             self.stop()
+            if starting and "fork" in self.abilities:  # the student's imports run in a child
+                reason = (f"the grader could not start its worker ({reason}); if you set limits, "
+                          f"they may be too low for Python and numpy themselves "
+                          f"(--memory-mb {self.limits.memory_mb}, "
+                          f"--seconds-to-import {self.limits.seconds_to_import:g})")
             raise WorkerFailed(f"{reason} {when}") from None
+        if header.get("status") == "broken":
+            self.stop()
+            raise WorkerFailed(
+                f"the grader's worker could not load Python's and numpy's own modules "
+                f"({header.get('error')}): a limit is too low for the grader itself "
+                f"(--memory-mb {self.limits.memory_mb}?) {when}")
+        return header, got
+
+    def _why_the_case_failed(self, header):
+        """The worker's account of a child that timed out or died, with the limit it hit."""
+        memory = f"the memory limit of {self.limits.memory_mb} MB?"
+        if header["status"] == "timeout":
+            return f"your code did not finish within {self.limits.seconds_per_case:g} s (an infinite loop?)"
+        if "signal" in header:
+            name = str(header["signal"])
+            hint = f" ({memory})" if name in ("SIGKILL", "SIGSEGV", "SIGBUS", "SIGABRT") else ""
+            return f"the process running your code was killed by {name}{hint}"
+        if "exit" in header:
+            return f"the process running your code exited with status {header['exit']} (os._exit or sys.exit?)"
+        if header.get("reply_failed"):
+            return f"the process running your code could not send its results ({memory})"
+        return f"the process running your code {header.get('detail', 'died')}"
 
     def _why_it_failed(self, error, timeout):
         if str(error) == "timed out":
-            return f"your code did not finish within {timeout:g} s (an infinite loop?)"
+            return f"your code did not finish within {timeout - self._margin():g} s (an infinite loop?)"
         try:  # a closed channel means it is exiting: give it a moment to finish
             code = self.process.wait(timeout=2 if "closed" in str(error) else 0)
         except subprocess.TimeoutExpired:
             return f"the worker sent a malformed reply ({error})"
         if code < 0:
             name = signal.Signals(-code).name
-            hint = " (memory limit?)" if name in ("SIGKILL", "SIGSEGV") else ""
+            hint = f" (the memory limit of {self.limits.memory_mb} MB?)" \
+                if name in ("SIGKILL", "SIGSEGV", "SIGBUS", "SIGABRT") else ""
             return f"the process running your code was killed by {name}{hint}"
         return f"the process running your code exited with status {code} (os._exit or sys.exit?)"
 
@@ -180,11 +272,18 @@ class Sandbox:
     def stop(self):
         """Kill the worker and everything it started; wait until they are all gone."""
         if self.process is not None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            if "sessions" in self.abilities:
+                try:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
             self.process.kill()
             self.process.wait()
+            for pipe in (self.process.stdin, self.process.stdout):
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
             self.process = None
-        kill_descendants()
+        if "proc" in self.abilities:
+            kill_descendants()

@@ -1,15 +1,40 @@
-"""The sandboxed worker: imports the student's package and runs the cases it is sent.
+"""The sandboxed worker: serves the cases it is sent, each in a fresh child of its own.
 
-It runs from a copy inside its sandbox folder, beside harness.py, protocol.py and the
-`submission` package (the provided files with the student's layers.py and cnn.py). It is
-sent inputs and returns whatever the student's code returned; it never receives an expected
-value. Started as root, it gives up root before it imports any student code.
+It runs from a copy inside its sandbox folder, beside harness.py, protocol.py, system.py,
+confinement.py and the `submission` package (the provided files with the student's layers.py
+and cnn.py). It is sent inputs and returns whatever the student's code returned; it never
+receives an expected value.
 
-    python -I worker.py SANDBOX UID      (UID -1: stay as we are)
+The worker itself never runs student code. It confines itself (confinement.py), imports
+numpy and the provided modules, gives up root, and then forks a child per case: the child
+imports the student's files, runs the case, replies and exits, so whatever the case changed
+(patched numpy, globals, provided modules, threads) dies with it. Once a first child has
+imported the student's files cleanly, the worker compiles them (compiles, never runs them), so
+that each child runs the import afresh without parsing it again: import side effects are fresh
+too. Where there is no fork (Windows), cases run in the worker itself, and that is reported.
+
+    python -I worker.py SANDBOX SETTINGS_JSON
 """
+import gc
+import importlib
+import importlib.util
+import json
 import os
+import select
+import shutil
+import signal
+import struct
 import sys
+import time
 import traceback
+
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None
+
+SANDBOX = os.getcwd()
+REPLY_FAILED = 86  # the child's own exit code when sending its reply failed (not the student's)
 
 
 def private_channels():
@@ -25,26 +50,80 @@ def private_channels():
     return inbox, outbox
 
 
-STDLIB = ("abc bisect collections contextlib copy datetime decimal enum fractions functools glob "
-          "heapq itertools math numbers operator pprint random re statistics string textwrap "
-          "time typing warnings").split()
+# socket too: where the interpreter is readable to all (Gradescope's), student code can import
+# it, so the network must be closed by the namespace and Landlock, not by a missing module.
+STDLIB = ("abc bisect collections contextlib copy datetime decimal encodings.idna enum fractions "
+          "functools glob heapq itertools math numbers operator pprint random re socket "
+          "statistics string textwrap time typing warnings").split()
 
 
 def preload():
     """Modules student code may need, imported while the interpreter's files are readable
     (once we are another user, an interpreter installed under /root no longer is)."""
-    import importlib
     for name in STDLIB:
         importlib.import_module(name)
     import numpy, numpy.lib.stride_tricks, numpy.linalg, numpy.random  # noqa: F401,E401
     import protocol
     # One round trip loads whatever np.savez / np.load import lazily (zipfile, codecs, ...).
     # The provided modules are ours: import them (and what they import) now.
-    import submission.fast_layers, submission.gradient_check  # noqa: F401,E401
+    import submission.fast_layers, submission.gradient_check  # noqa: F401,E401  (not layer_utils: it imports the student's layers)
     import io
     buffer = io.BytesIO()
     numpy.savez(buffer, warm=numpy.zeros(1))
     protocol.load_arrays(buffer.getvalue())
+    alias_package("cs231n", "submission")
+
+
+class Alias:
+    """`cs231n.x` is `submission.x`: the same module object, whichever name imports it first
+    (CS231n's cnn.py said `from cs231n.layers import *` until 2019)."""
+
+    def __init__(self, alias, real):
+        self.alias, self.real = alias, real
+
+    def find_spec(self, name, path=None, target=None):
+        if name == self.alias or name.startswith(self.alias + "."):
+            return importlib.util.spec_from_loader(name, self)
+        return None
+
+    def create_module(self, spec):
+        module = importlib.import_module(self.real + spec.name[len(self.alias):])
+        self.original_spec = module.__spec__
+        return module
+
+    def exec_module(self, module):
+        module.__spec__ = self.original_spec  # the import system set it to the alias's
+
+
+class Precompiled:
+    """The student's files compiled once by the worker (compiled, never run), after a child
+    imported them without error; each case's child then runs them without parsing them again."""
+    STUDENT_MODULES = {"submission.layers": "layers.py", "submission.classifiers.cnn": "classifiers/cnn.py"}
+
+    def __init__(self, package):
+        self.codes = {}
+        for name, rel in self.STUDENT_MODULES.items():
+            path = os.path.join(package, *rel.split("/"))
+            try:
+                with open(path, "rb") as file:
+                    self.codes[name] = (path, compile(file.read(), path, "exec", dont_inherit=True))
+            except BaseException:
+                pass  # each child's own import meets the error and reports it
+
+    def find_spec(self, name, path=None, target=None):
+        if name in self.codes:
+            return importlib.util.spec_from_file_location(name, self.codes[name][0], loader=self)
+        return None
+
+    def create_module(self, spec):
+        return None  # the default module
+
+    def exec_module(self, module):
+        exec(self.codes[module.__spec__.name][1], module.__dict__)
+
+
+def alias_package(alias, real):
+    sys.meta_path.insert(0, Alias(alias, real))
 
 
 def drop_privileges(uid):
@@ -56,27 +135,29 @@ def drop_privileges(uid):
 
 def student_traceback(error):
     """The traceback cut to the frames in the student's own files."""
+    package = os.path.join(SANDBOX, "submission")
     frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if os.sep + "submission" + os.sep in f.filename]
-    lines = [f'  {os.path.relpath(f.filename, "submission")}, line {f.lineno}, in {f.name}\n'
+              if f.filename.startswith(package + os.sep)]
+    lines = [f'  {os.path.relpath(f.filename, package)}, line {f.lineno}, in {f.name}\n'
              f"    {f.line}" for f in frames]
     if isinstance(error, SyntaxError) and error.filename:
         lines.append(f"  {os.path.basename(error.filename)}, line {error.lineno}: {(error.text or '').strip()}")
     return "\n".join(lines[-6:] + [f"{type(error).__name__}: {error}"])
 
 
-def import_submission():
+def import_submission(which=("layers.py", "classifiers/cnn.py")):
     """(layers module or None, net class or None, {file: error})."""
-    import importlib
     errors, layers, net = {}, None, None
-    try:
-        layers = importlib.import_module("submission.layers")
-    except BaseException as error:  # a SystemExit at import is the student's too
-        errors["layers.py"] = student_traceback(error)
-    try:
-        net = importlib.import_module("submission.classifiers.cnn").ThreeLayerConvNet
-    except BaseException as error:
-        errors["classifiers/cnn.py"] = student_traceback(error)
+    if "layers.py" in which:
+        try:
+            layers = importlib.import_module("submission.layers")
+        except BaseException as error:  # a SystemExit at import is the student's too
+            errors["layers.py"] = student_traceback(error)
+    if "classifiers/cnn.py" in which:
+        try:
+            net = importlib.import_module("submission.classifiers.cnn").ThreeLayerConvNet
+        except BaseException as error:
+            errors["classifiers/cnn.py"] = student_traceback(error)
     return layers, net, errors
 
 
@@ -98,48 +179,242 @@ def as_result(outputs):
     return arrays, none, bad
 
 
-def serve(inbox, outbox, layers, net):
+NET_KINDS = ("net_init", "net_loss")
+
+
+def answer(request, inputs, layers, net):
+    """(header, arrays) for one case: what the student's code returned, or what it raised."""
     import harness
+    code = net if request["kind"] in NET_KINDS else layers
+    inputs.update(request.get("params", {}))
+    order = request.get("order", [])  # positional arguments go in the rubric's order
+    inputs = {**{k: inputs[k] for k in order if k in inputs}, **inputs}
+    try:
+        if code is None:
+            raise ImportError("the file that defines this could not be imported")
+        outputs = harness.run_case(request["kind"], layers, net, request["function"],
+                                   inputs, request.get("forward"))
+        arrays, none, bad = as_result(outputs)
+        return {"status": "ok", "none": none, "bad": bad}, arrays
+    except BaseException as error:  # whatever the student's code raised
+        return {"status": "error", "error": f"{type(error).__name__}: {error}"[:2000],
+                "traceback": student_traceback(error)[:4000]}, None
+
+
+def case_in_child(request, inputs, layers, net):
+    """answer() with the student's files imported here, in the fresh child."""
+    which = ("classifiers/cnn.py",) if request["kind"] in NET_KINDS else ("layers.py",)
+    layers, net, _ = import_submission(which)
+    return answer(request, inputs, layers, net)
+
+
+def imports_in_child(*_):
+    return {"status": "ready", "import_errors": import_submission()[2]}, None
+
+
+class Children:
+    """Runs work in a fresh child per call; the worker only relays its bounded reply."""
+
+    def __init__(self, channels, scratch, max_bytes):
+        self.channels, self.scratch, self.max_bytes = channels, scratch, max_bytes
+
+    def run(self, work, seconds, *args):
+        """The child's reply as bytes of one frame, or a header saying how it failed."""
+        import protocol
+        reading, writing = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:  # as root, processes a case left in a session of their own still count
+            os.close(reading)
+            os.close(writing)
+            return {"status": "died", "detail": "could not be started: the process limit is "
+                                                "reached (by processes your code left running?)"}, b""
+        if pid == 0:  # the child: nothing of the worker's channels, a process group of its own
+            os.close(reading)
+            for fd in self.channels:
+                os.close(fd)
+            os.setpgid(0, 0)
+            os.chdir(self.scratch)
+            try:
+                protocol.send(writing, *work(*args))
+                code = 0
+            except BaseException:
+                code = REPLY_FAILED
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except BaseException:
+                    pass
+            os._exit(code)
+        os.close(writing)
+        try:
+            data, timed_out = self._read(reading, time.monotonic() + seconds)
+        finally:
+            os.close(reading)
+            self._end(pid)
+            status = self._reap(pid)
+            self._clean_scratch()
+        if data:  # a whole frame came back: whatever happened after it does not matter
+            return None, data
+        if timed_out:
+            return {"status": "timeout"}, b""
+        return {"status": "died", **status}, b""
+
+    def _read(self, fd, deadline):
+        """(one whole frame or b"", timed out?). Stops at the frame's end: a process the case
+        left running may hold the pipe open, and need not make us wait."""
+        import protocol
+        data = bytearray()
+        while True:
+            length = protocol.frame_length(data)
+            if length is not None and len(data) >= length:
+                return (bytes(data) if len(data) == length else b""), False
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return b"", True
+            chunk = os.read(fd, 1 << 20)
+            if not chunk or len(data) + len(chunk) > self.max_bytes:
+                return b"", False  # died before a whole reply, or one the grader would refuse
+            data += chunk
+
+    def _end(self, pid):
+        """Kill the child and whatever it started in its group (a case leaves nothing behind)."""
+        for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+            try:
+                kill()
+            except OSError:
+                pass
+
+    def _reap(self, pid):
+        """How the child ended: {"signal": name} | {"exit": code} | {"reply_failed": True}."""
+        _, status = os.waitpid(pid, 0)
+        if os.WIFSIGNALED(status):
+            return {"signal": signal.Signals(os.WTERMSIG(status)).name}
+        code = os.WEXITSTATUS(status)
+        if code == REPLY_FAILED:
+            return {"reply_failed": True}
+        return {"exit": code}
+
+    def _clean_scratch(self):
+        for entry in os.scandir(self.scratch):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                try:
+                    os.unlink(entry.path)
+                except OSError:
+                    pass
+
+
+def serve(inbox, outbox, children, layers, net, seconds):
     import protocol
+    requests = protocol.Channel(inbox)
     while True:
         try:
-            request, inputs = protocol.receive(inbox, max_payload=1 << 30)
+            request, inputs = protocol.receive(requests, max_payload=1 << 30)
         except protocol.ProtocolError as error:
             if "closed" not in str(error):
                 print(f"worker: bad request: {error}", file=sys.__stderr__)
             return  # the grader is done with us
-        code = net if request["kind"] in ("net_init", "net_loss") else layers
-        inputs.update(request.get("params", {}))
-        order = request.get("order", [])  # positional arguments go in the rubric's order
-        inputs = {**{k: inputs[k] for k in order if k in inputs}, **inputs}
-        try:
-            if code is None:
-                raise ImportError("the file that defines this could not be imported")
-            outputs = harness.run_case(request["kind"], layers, net, request["function"],
-                                       inputs, request.get("forward"))
-            arrays, none, bad = as_result(outputs)
-            protocol.send(outbox, {"status": "ok", "none": none, "bad": bad}, arrays)
-        except BaseException as error:  # whatever the student's code raised
-            protocol.send(outbox, {"status": "error", "error": f"{type(error).__name__}: {error}"[:2000],
-                                   "traceback": student_traceback(error)[:4000]})
+        if children is None:
+            protocol.send(outbox, *answer(request, inputs, layers, net))
+            continue
+        header, data = children.run(case_in_child, seconds, request, inputs, None, None)
+        if header is None:
+            protocol.send_bytes(outbox, data)
+        else:
+            protocol.send(outbox, header)
 
 
 def main():
-    import signal
-    sandbox, uid = sys.argv[1], int(sys.argv[2])
-    # Past the output cap a write fails with an error the student's code sees, instead of
-    # the signal that would kill us.
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    os.chdir(sandbox)
-    sys.path.insert(0, sandbox)
+    settings = json.loads(sys.argv[2])
+    abilities = set(settings["abilities"])
+    if hasattr(signal, "SIGXFSZ"):
+        # Past the output cap a write fails with an error the student's code sees, instead of
+        # the signal that would kill us.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    sys.path.insert(0, SANDBOX)
     inbox, outbox = private_channels()
-    preload()
-    import protocol
-    import harness  # noqa: F401
-    drop_privileges(uid)
-    layers, net, errors = import_submission()
-    protocol.send(outbox, {"status": "ready", "import_errors": errors})
-    serve(inbox, outbox, layers, net)
+    import confinement
+    scratch = os.path.join(SANDBOX, "scratch")
+    # First of all, while we have one thread and no student code has run: confine ourselves.
+    protections = confinement.confine(confinement.policy_for(SANDBOX, scratch), abilities,
+                                      settings["pretended"])
+    try:
+        preload()
+        import protocol
+        import harness  # noqa: F401
+    except BaseException as error:  # the grader's own modules: a limit too low, not the student
+        say_broken(outbox, f"{type(error).__name__}: {error}")
+        os._exit(3)
+    drop_privileges(settings["uid"])
+    os.chdir(scratch)
+    protections.update(limits_in_force())
+    fresh = "fork" in abilities
+    no_fork = "pretended away" if "fork" in settings["pretended"] else "no fork on this system"
+    protections["fresh state"] = (fresh, "a fresh process per case" if fresh else
+                                  f"no fresh process per case ({no_fork}): one case's side "
+                                  "effects can reach the next")
+    layers = net = children = None
+    if fresh:
+        # Everything imported so far is the worker's for good: frozen, the collector in a
+        # child never walks (and so never copies) those pages; forks get much cheaper.
+        gc.freeze()
+        children = Children((inbox, outbox), scratch, settings["results_bytes"])
+        header, data = children.run(imports_in_child, settings["seconds_to_import"])
+        if header is None:
+            try:
+                header, _ = protocol.parse(data, settings["results_bytes"])
+            except protocol.ProtocolError:  # the student's import wrote into the reply
+                header = {"status": "died"}
+        errors = header.get("import_errors") if header.get("status") == "ready" else None
+        if not isinstance(errors, dict):
+            why = describe_death(header, settings["seconds_to_import"])
+            errors = {"layers.py": why, "classifiers/cnn.py": why}
+        elif not errors:
+            sys.meta_path.insert(0, Precompiled(os.path.join(SANDBOX, "submission")))
+            gc.freeze()
+    else:
+        layers, net, errors = import_submission()
+    protocol.send(outbox, {"status": "ready", "import_errors": errors,
+                           "protections": {k: list(v) for k, v in protections.items()}})
+    serve(inbox, outbox, children, layers, net, settings["seconds_per_case"])
+
+
+def limits_in_force():
+    """The memory limit and output cap as this process has them (the grader only asked)."""
+    if resource is None:
+        return {"memory limit": (False, "no memory limit on this system (no `resource`)"),
+                "output cap": (False, "no cap on printed output on this system (no `resource`)")}
+    memory = resource.getrlimit(resource.RLIMIT_AS)[0]
+    output = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    unlimited = resource.RLIM_INFINITY
+    if memory == unlimited:
+        memory_words = "no memory limit on this system"
+    elif sys.platform == "darwin":
+        memory_words, memory = "no memory limit: macOS does not enforce RLIMIT_AS", unlimited
+    else:
+        memory_words = f"{memory >> 20} MB"
+    return {"memory limit": (memory != unlimited, memory_words),
+            "output cap": (output != unlimited, f"{output >> 10} KB printed" if output != unlimited
+                           else "no cap on printed output on this system")}
+
+
+def say_broken(outbox, error):
+    """A frame built by hand (protocol.py needs numpy, which may be what failed)."""
+    head = json.dumps({"status": "broken", "error": error[:2000]}).encode()
+    os.write(outbox, struct.pack(">I", len(head)) + head + struct.pack(">Q", 0))
+
+
+def describe_death(header, seconds):
+    """In words, for an import that did not come back (the grader names limits for cases)."""
+    if header.get("status") == "timeout":
+        return f"importing your files did not finish within {seconds:g} s"
+    if "exit" in header:
+        return f"the process importing your files exited with status {header['exit']} (os._exit or sys.exit?)"
+    if "signal" in header:
+        return f"the process importing your files was killed by {header['signal']}"
+    return "the process importing your files could not reply"
 
 
 if __name__ == "__main__":

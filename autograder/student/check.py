@@ -113,6 +113,7 @@ def check(*functions):
     result = run_checks(chosen)
     for case in result.cases:
         print("\n".join(explain(case)))
+    say_missing_limits(result)
     for line in result.integrity:
         print(f"{'WARNING':>20}  {line}")
     passed = sum(case.passed for case in result.cases)
@@ -129,6 +130,7 @@ def print_table():
         overall = ("pass" if all(s == "pass" for s in states) else
                    NOT_IMPLEMENTED if all(s == NOT_IMPLEMENTED for s in states) else "fail")
         print(f"{graded.function:<30} {states.count('pass'):>5} of {len(cases):<4}  {overall}")
+    say_missing_limits(result)
     for line in result.integrity:
         print(f"WARNING: {line}")
     print_findings(run_properties(own_files()))
@@ -164,3 +166,15 @@ class implemented:
         for function in stubs:
             print(f"{function} is {NOT_IMPLEMENTED}: fill it in {where(function)}, then run this cell again.")
         return bool(stubs)
+
+
+# What a student's system may lack (isolation from classmates is the instructor's concern).
+LIMITS = ("time limit", "memory limit", "output cap", "fresh state")
+
+
+def say_missing_limits(result):
+    """Plainly, what this system could not give the self-check (macOS, Windows, ...)."""
+    for name in LIMITS:
+        in_force, words = result.isolation.get(name, (True, ""))
+        if not in_force:
+            print(f"Note: on this computer the self-check runs with {words}.")

@@ -5,8 +5,12 @@ score is known: everything else keeps full marks, the hostile function gets noth
 """
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -16,6 +20,7 @@ import pytest
 from autograder.rubric.cases import RUBRIC
 from autograder.grading.grade import grade_files
 from autograder.grading.markers import END, START
+from autograder.sandbox.confinement import landlock_abi
 from autograder.sandbox.sandbox import Limits
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -129,7 +134,8 @@ out = None
     assert "tests" in results and len(results["tests"]) > 10
 
 
-@pytest.mark.skipif(os.getuid() != 0, reason="only a root grader can run the worker as another user")
+@pytest.mark.skipif(os.getuid() != 0 and not landlock_abi()[0],
+                    reason="needs root (a user of its own for the worker) or Landlock")
 def test_the_worker_cannot_read_the_hidden_fixtures_or_the_reference():
     steal = f"""
 import glob, numpy as np
@@ -274,3 +280,216 @@ def test_a_zip_with_path_traversal_is_read_safely(tmp_path):
     assert "skipped unsafe path in the zip: '../layers.py'" in results["output"]
     assert "'/abs/layers.py'" in results["output"]
     assert not evil.exists() and not (tmp_path.parent / "layers.py").exists()
+
+
+# --- Attacks on classmates, the network and the grader's own state (issue 9) ----------------
+# Each is also run with the protection that stops it pretended away (AUTOGRADER_PRETEND_MISSING),
+# to show that the attack is real and that this protection is what stops it.
+
+def class_folder(tmp_path, writable=False):
+    """A class folder as an instructor keeps it: readable by every user (writable too on a
+    TA's laptop, where the grader's user owns it all), outside pytest's private tmp_path."""
+    folder = Path(tempfile.mkdtemp(prefix="autograder-class-", dir="/tmp"))
+    os.chmod(folder, 0o777 if writable else 0o755)
+    return folder
+
+
+def add_student(folder, name, layers, writable=False):
+    student = folder / name
+    student.mkdir()
+    (student / "layers.py").write_text(layers)
+    (student / "cnn.py").write_text((ROOT / "reference/classifiers/cnn.py").read_text())
+    os.chmod(student, 0o777 if writable else 0o755)
+    for path in student.iterdir():
+        os.chmod(path, 0o666 if writable else 0o644)
+    return student
+
+
+def theft(class_path):
+    """Finds every layers.py it can (in other processes' command lines, and in the class
+    folder, as if guessed), and raises with the end of each one: its own report shows them."""
+    return f"""
+import os
+places = [{str(class_path)!r}]
+try:
+    pids = os.listdir("/proc")
+except OSError:
+    pids = []
+for pid in pids:
+    try:
+        args = open(f"/proc/{{pid}}/cmdline", "rb").read().split(b"\\0")
+    except OSError:
+        continue
+    places += [a.decode() for a in args if a.startswith(b"/") and os.path.exists(a)]
+stolen = []
+for place in places:
+    for root, _, files in os.walk(place if os.path.isdir(place) else os.path.dirname(place)):
+        if "layers.py" in files:
+            try:
+                stolen.append(open(os.path.join(root, "layers.py")).read()[-200:])
+            except OSError:
+                pass
+print("STOLEN", stolen)
+raise RuntimeError("STOLEN " + " ".join(stolen))
+"""
+
+
+def grade_class(folder, out, pretend=""):
+    env = dict(os.environ, AUTOGRADER_PRETEND_MISSING=pretend)
+    return subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(folder), "--out", str(out),
+                           "-j", "2", "--seconds-per-case", "5"], cwd=ROOT, capture_output=True,
+                          text=True, env=env)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pretend", ["", "landlock"])
+def test_a_classmate_s_code_never_reaches_the_thief_s_report(tmp_path, pretend):
+    secret = f"victim's own words {time.monotonic_ns()}"
+    folder = class_folder(tmp_path)
+    try:
+        add_student(folder, "attacker", with_region("layernorm_forward", theft(folder)))
+        for victim in ("victim_a", "victim_b"):
+            add_student(folder, victim, REFERENCE_LAYERS + f"\n# {secret}\n")
+        done = grade_class(folder, tmp_path / "out", pretend)
+        assert done.returncode == 0, done.stderr
+        report = (tmp_path / "out/attacker/report.md").read_text()
+        report += (tmp_path / "out/attacker/results.json").read_text()
+        assert "STOLEN" in report  # the attack ran
+        if pretend:  # without Landlock it succeeds, and the isolation is said to be reduced
+            assert secret in report
+            assert "no Landlock" in report and "warning: isolation reduced" in done.stderr
+        else:
+            assert secret not in report
+            victims = json.loads((tmp_path / "out/victim_a/results.json").read_text())
+            assert victims["score"] == 100
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def sabotage(victim, folder):
+    return f"""
+for path, mode in (({str(victim / "layers.py")!r}, "a"), ({str(folder / "pwned.txt")!r}, "w")):
+    try:
+        open(path, mode).write("\\nraise SystemExit('sabotaged')\\n")
+    except OSError as error:
+        print(path, error)
+out = None
+"""
+
+
+@pytest.mark.parametrize("pretend", ["", "landlock"])
+def test_a_submission_cannot_write_into_a_classmate_s_files(tmp_path, pretend, monkeypatch):
+    monkeypatch.setenv("AUTOGRADER_PRETEND_MISSING", pretend)
+    folder = class_folder(tmp_path, writable=True)
+    try:
+        victim = add_student(folder, "victim", REFERENCE_LAYERS, writable=True)
+        grade(with_region("layernorm_forward", sabotage(victim, folder)), ["layernorm_forward"])
+        written = (victim / "layers.py").read_text() != REFERENCE_LAYERS or (folder / "pwned.txt").exists()
+        assert written == bool(pretend)  # Landlock is what stops it, root or not
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def reach(port):
+    return f"""
+import socket
+try:
+    with socket.create_connection(("127.0.0.1", {port}), timeout=2) as connection:
+        connection.sendall(b"exfiltrated")
+except OSError as error:
+    print("no network:", error)
+out = None
+"""
+
+
+@pytest.mark.parametrize("pretend", ["", "netns", "landlock", "netns,landlock"])
+def test_a_listener_on_localhost_hears_nothing(pretend, monkeypatch):
+    monkeypatch.setenv("AUTOGRADER_PRETEND_MISSING", pretend)
+    heard = []
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0.2)
+
+        def listen():
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not heard:
+                try:
+                    connection, _ = listener.accept()
+                    heard.append(connection.recv(100))
+                except OSError:
+                    pass
+        thread = threading.Thread(target=listen)
+        thread.start()
+        result = grade(with_region("layernorm_forward", reach(listener.getsockname()[1])),
+                       ["layernorm_forward"])
+        thread.join()
+    # Either the namespace or Landlock's TCP rule is enough; with neither, it gets through.
+    assert bool(heard) == (pretend == "netns,landlock"), heard
+    assert all("no network" in c.printed for c in result.cases) != bool(heard)
+
+
+@pytest.mark.parametrize("pretend", ["", "fork"])
+def test_a_function_that_patches_numpy_costs_no_other_function_marks(pretend, monkeypatch):
+    monkeypatch.setenv("AUTOGRADER_PRETEND_MISSING", pretend)
+    patched = with_region("conv_forward_naive", "np.max = lambda *a, **k: 0.0\nout = None")
+    pooling = ["max_pool_forward_naive", "max_pool_backward_naive"]
+    result = grade(patched, ["conv_forward_naive", *pooling])
+    assert scores(result)["conv_forward_naive"] == 0
+    untouched = all(scores(result)[f] == points(f) for f in pooling)
+    assert untouched == (not pretend)  # a fresh process per case is what keeps them whole
+    assert result.isolation["fresh state"][0] == (not pretend)
+
+
+# --- The same corpus, graded by an unprivileged user (a TA's laptop) -------------------------
+# CI runs as root; `nobody` cannot read the project's Python (under /root), so it gets a
+# virtual environment of the system's /usr/bin/python3, built once and kept under /tmp.
+NOBODY = 65534
+NOBODY_VENV = Path("/tmp/autograder-nobody-venv")
+NOBODY_PACKAGES = ("numpy", "pytest", "tqdm", "matplotlib", "threadpoolctl")
+
+
+def nobody_python():
+    """The venv's python, built if need be; skips the test, saying why, when it cannot be."""
+    python = NOBODY_VENV / "bin" / "python"
+    probe = [str(python), "-c", "import " + ", ".join(NOBODY_PACKAGES)]
+    if python.exists() and subprocess.run(probe, capture_output=True).returncode == 0:
+        return python
+    if not Path("/usr/bin/python3").exists():
+        pytest.skip("no /usr/bin/python3 to build a venv that `nobody` can read")
+    import tomllib
+    wanted = [d.split("#")[0].strip() for d in
+              tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+              if d.startswith(NOBODY_PACKAGES)]
+    shutil.rmtree(NOBODY_VENV, ignore_errors=True)
+    for step in (["/usr/bin/python3", "-m", "venv", str(NOBODY_VENV)],
+                 [str(python), "-m", "pip", "install", "-q", *wanted]):
+        done = subprocess.run(step, capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"could not build the venv for `nobody` ({' '.join(step[:4])}): "
+                        f"{(done.stderr.strip().splitlines() or ['no message'])[-1]}")
+    os.chmod(NOBODY_VENV, 0o755)
+    return python
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to become `nobody` (and already is unprivileged)")
+def test_the_corpus_holds_when_the_grader_is_an_ordinary_user():
+    python = nobody_python()
+    copy = Path(tempfile.mkdtemp(prefix="autograder-as-nobody-", dir="/tmp"))
+    try:
+        shutil.copytree(ROOT, copy / "kit", symlinks=True, ignore=shutil.ignore_patterns(
+            ".git", ".venv", "dist", "grades", "__pycache__", ".pytest_cache"))
+        for path in [copy, *copy.rglob("*")]:
+            os.lchown(path, NOBODY, NOBODY)
+        done = subprocess.run(
+            ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+             str(python), "-m", "pytest", "tests/autograder/sandbox/test_hostile.py", "-q", "-x",
+             "-p", "no:cacheprovider", "-k", "not ordinary_user"],
+            cwd=copy / "kit", capture_output=True, text=True, timeout=1200,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(copy), "LANG": "C.UTF-8"})
+        summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+        assert " passed" in summary and "failed" not in summary
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
