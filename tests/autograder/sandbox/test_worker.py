@@ -42,6 +42,15 @@ def test_layers_importing_the_package_by_its_course_name_also_grade():
     assert result.score == result.max_score > 0
 
 
+def test_layers_with_a_star_import_of_numpy_grade():
+    """`from numpy import *` imports stdlib modules an unprivileged worker may not read later."""
+    layers = "from numpy import *\n" + REFERENCE_LAYERS
+    result = grade_files("numpy star", {"layers.py": layers}, functions={"max_pool_forward_naive"},
+                         limits=FAST)
+    assert [c.problem for c in result.cases if not c.passed] == []
+    assert result.score == result.max_score > 0
+
+
 COUNTING = """
 from . import gradient_check as provided
 provided.calls = getattr(provided, "calls", 0) + 1
