@@ -94,6 +94,7 @@ def write_summary(rows, found, out_dir, regrade_changes=None, regrade=None):
 
 def plot_summary(summary, totals, path):
     from matplotlib.figure import Figure  # no pyplot: no GUI backend, a faster import
+    from matplotlib.ticker import MaxNLocator
     names = list(summary)
     figure = Figure(figsize=(13, 0.4 * len(names) + 1.5), layout="tight")
     spread, means = figure.subplots(1, 2, width_ratios=(2, 3))
@@ -101,6 +102,7 @@ def plot_summary(summary, totals, path):
     spread.set_xlim(0, RUBRIC_TOTAL)
     spread.set_xlabel(f"total (out of {RUBRIC_TOTAL:g})")
     spread.set_ylabel("students")
+    spread.yaxis.set_major_locator(MaxNLocator(integer=True))  # no fractions of a student
     spread.set_title(f"Totals of {len(totals)} graded submissions")
     means.barh(names[::-1], [100 * summary[n][0] for n in names[::-1]], color="tab:blue")
     means.set_xlim(0, 100)
