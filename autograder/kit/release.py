@@ -25,7 +25,7 @@ SHIPPED_MODULES = ("__init__.py", "__main__.py", "paths.py",
                    "grading/integrity.py", "grading/compare.py", "grading/results.py",
                    "grading/report.py", "grading/grade.py",
                    "student/__init__.py", "student/check.py", "student/submit.py", "student/live.py",
-                   "student/properties.py")
+                   "student/further_checks.py")
 STUDENT_PACKAGES = ("numpy", "scikit-learn", "matplotlib", "tqdm", "jupyter", "ipykernel")
 
 

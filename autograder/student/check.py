@@ -3,7 +3,7 @@
 `python -m autograder check` checks everything; the notebooks call `check("conv_forward_naive")`
 for one function. The code runs in the same sandbox as real grading, so what passes here
 passes there (on these cases). Then come further checks on shapes of our own that need no
-expected value (properties.py), reported apart, as advice: they give no marks, but a backward
+expected value (further_checks.py), reported apart, as advice: they give no marks, but a backward
 that disagrees with its own forward when windows overlap will lose marks on hidden cases.
 Both print and return nothing, so that a notebook shows the table and no object after it.
 """
@@ -18,7 +18,7 @@ from ..rubric.fixtures import FixtureError
 from ..grading.markers import split_regions
 from ..grading.grade import grade_files
 from ..paths import ASSIGNMENT, MARKED_FILES, REFERENCE
-from .properties import run_properties
+from .further_checks import run_further_checks
 
 FUNCTIONS = [graded.function for graded in RUBRIC]
 
@@ -118,7 +118,7 @@ def check(*functions):
         print(f"{'WARNING':>20}  {line}")
     passed = sum(case.passed for case in result.cases)
     print(f"\n{passed} of {len(result.cases)} public cases pass.")
-    print_findings(run_properties(own_files(), chosen))
+    print_findings(run_further_checks(own_files(), chosen))
 
 
 def print_table():
@@ -133,7 +133,7 @@ def print_table():
     say_missing_limits(result)
     for line in result.integrity:
         print(f"WARNING: {line}")
-    print_findings(run_properties(own_files()))
+    print_findings(run_further_checks(own_files()))
     print("\nDetails of any function: in a notebook, or here, `python -m autograder check FUNCTION`.")
 
 

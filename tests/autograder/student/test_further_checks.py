@@ -4,7 +4,7 @@ import pytest
 
 from autograder.grading.grade import grade_files
 from autograder.rubric.cases import PUBLIC
-from autograder.student.properties import PROPERTIES, run_properties
+from autograder.student.further_checks import PROPERTIES, run_further_checks
 
 POOL_ASSIGNS = ("dx[n, c, hs + r, ws + s] += dout[n, c, i, j]", "dx[n, c, hs + r, ws + s] = dout[n, c, i, j]")
 L2_WITHOUT_HALF = ("loss += 0.5 * self.reg * np.sum(self.params[name] ** 2)",
@@ -22,13 +22,13 @@ def states(findings, function):
 
 
 def test_every_graded_function_has_a_further_check_and_the_reference_passes_them_all(reference_files):
-    findings = run_properties(reference_files)
+    findings = run_further_checks(reference_files)
     assert {f.function for f in findings} == {p.function for p in PROPERTIES}
     assert [f.line() for f in findings if f.state != "agrees"] == []
 
 
 def test_on_the_stubs_nothing_runs_and_nothing_is_blamed(stub_files):
-    assert {f.state for f in run_properties(stub_files)} == {"not run"}
+    assert {f.state for f in run_further_checks(stub_files)} == {"not run"}
 
 
 def test_assigning_instead_of_adding_in_pooling_backward_is_caught_where_windows_overlap(reference_files):
@@ -36,7 +36,7 @@ def test_assigning_instead_of_adding_in_pooling_backward_is_caught_where_windows
     public = grade_files("mutant", files, visibilities=(PUBLIC,), functions={"max_pool_backward_naive"})
     assert public.cases and all(case.passed for case in public.cases)  # what make check said before
 
-    findings = run_properties(files, {"max_pool_backward_naive"})
+    findings = run_further_checks(files, {"max_pool_backward_naive"})
     found = states(findings, "max_pool_backward_naive")
     assert found == {"when pooling windows overlap (3x3 windows, stride 2)": "disagrees",
                      "when pooling windows overlap (2x3 windows, stride 1, N = 1)": "disagrees",
@@ -51,7 +51,7 @@ def test_l2_without_its_half_is_caught_by_the_nets_own_gradient_check(reference_
     public = grade_files("mutant", files, visibilities=(PUBLIC,), functions={"ThreeLayerConvNet"})
     assert public.cases and all(case.passed for case in public.cases)
 
-    found = states(run_properties(files, {"ThreeLayerConvNet"}), "ThreeLayerConvNet")
+    found = states(run_further_checks(files, {"ThreeLayerConvNet"}), "ThreeLayerConvNet")
     assert found["with L2 regularization (reg = 0.7)"] == "disagrees"
     assert found["without regularization"] == "agrees"
 
@@ -68,4 +68,4 @@ def test_l2_without_its_half_is_caught_by_the_nets_own_gradient_check(reference_
 ])
 def test_other_slips_are_caught_too(reference_files, change, function, situation):
     files = mutant(reference_files, "layers.py", change)
-    assert states(run_properties(files, {function}), function)[situation] == "disagrees"
+    assert states(run_further_checks(files, {function}), function)[situation] == "disagrees"

@@ -378,7 +378,7 @@ def examine(sandbox, prop, rng):
     return Finding(prop.function, prop.situation, "disagrees" if problems else "agrees", problems)
 
 
-def run_properties(files, functions=None, limits=Limits()):
+def run_further_checks(files, functions=None, limits=Limits()):
     """A Finding per further check of the chosen functions (all when None), in one sandbox."""
     chosen = [(n, p) for n, p in enumerate(PROPERTIES) if functions is None or p.function in functions]
     if not chosen:
