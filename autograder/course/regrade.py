@@ -86,7 +86,7 @@ def write_changes(regrade, rows, out_dir):
         writer.writerow(["student", "what", "before", "after"])
         writer.writerows(found)
     moved = {student for student, what, *_ in found if what == "total"}
-    lines = [f"# Changes since the previous grading", "",
+    lines = ["# Changes since the previous grading", "",
              f"The previous gradebook is kept in `{regrade.kept_in.relative_to(out_dir)}/`.", "",
              f"- totals changed: {len(moved)} students",
              f"- students new in this grading: {sum(1 for c in found if c[3] == 'new in this grading')}",

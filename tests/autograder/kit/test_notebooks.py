@@ -44,7 +44,7 @@ def run_as_on_colab(content, started_in):
 @pytest.fixture
 def bundle_zip(tmp_path):
     kit = kit_copy(tmp_path / "student", solved=False)
-    archive = shutil.make_archive(str(tmp_path / "student"), "zip", tmp_path, "student")
+    shutil.make_archive(str(tmp_path / "student"), "zip", tmp_path, "student")
     shutil.rmtree(kit)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

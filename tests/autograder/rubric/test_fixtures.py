@@ -1,7 +1,6 @@
 """Fixtures: regenerated from the reference they are what is committed; tampering is refused."""
 import json
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest

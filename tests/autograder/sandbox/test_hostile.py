@@ -411,18 +411,23 @@ def test_a_listener_on_localhost_hears_nothing(pretend, monkeypatch):
         listener.listen()
         listener.settimeout(0.2)
 
-        def listen():
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and not heard:
+        graded = threading.Event()
+
+        def listen():  # until grading is over, and once more for a connection left waiting
+            while not heard:
+                last = graded.is_set()
                 try:
                     connection, _ = listener.accept()
                     heard.append(connection.recv(100))
                 except OSError:
                     pass
+                if last:
+                    return
         thread = threading.Thread(target=listen)
         thread.start()
         result = grade(with_region("layernorm_forward", reach(listener.getsockname()[1])),
                        ["layernorm_forward"])
+        graded.set()
         thread.join()
     # Either the namespace or Landlock's TCP rule is enough; with neither, it gets through.
     assert bool(heard) == (pretend == "netns,landlock"), heard
