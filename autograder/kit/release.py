@@ -16,6 +16,8 @@ DIST = ROOT / "dist"
 HERE = Path(__file__).resolve().parent
 # What the self-check and `make submit` need, and no more (paths inside autograder/).
 SHIPPED_MODULES = ("__init__.py", "__main__.py", "paths.py",
+                   "escape/__init__.py", "escape/text.py", "escape/markdown.py",
+                   "escape/csvcells.py",
                    "rubric/__init__.py", "rubric/cases.py", "rubric/fixtures.py",
                    "rubric/properties.py", "grading/diagnosis.py",
                    "sandbox/__init__.py", "sandbox/sandbox.py", "sandbox/worker.py",
