@@ -1,9 +1,19 @@
 """Writing a graded submission: Gradescope's results.json and a Markdown report for humans."""
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 # Hidden cases count from the start, and students see their details once grades are published.
 VISIBILITY = {"public": "visible", "hidden": "after_published"}
+
+
+def hint_lines(case):
+    """The named mistakes and diagnoses of a case, a line each (what to look at first)."""
+    lines = [f"  Looks like a known mistake: {mistake}." for mistake in case.mistakes]
+    for diagnosis in case.diagnoses:  # a line of its own that begins with the word (DESIGN.md)
+        text = diagnosis["text"]
+        lines.append(f"Diagnosis: {text}" + ("" if text.endswith(("?", ".")) else "."))
+    return lines
 
 
 def case_feedback(case):
@@ -15,11 +25,7 @@ def case_feedback(case):
         lines += ["  " + line for line in case.traceback.splitlines()]
     for check in case.checks:
         lines.append(f"  [{'ok' if check.passed else 'x'}] {check.message}")
-    for mistake in case.mistakes:
-        lines.append(f"  Looks like a known mistake: {mistake}.")
-    for diagnosis in case.diagnoses:  # a line of its own that begins with the word (DESIGN.md)
-        text = diagnosis["text"]
-        lines.append(f"Diagnosis: {text}" + ("" if text.endswith(("?", ".")) else "."))
+    lines += hint_lines(case)
     for advice in case.advice:
         lines.append(f"  Note: {advice}.")
     if case.printed:
@@ -44,6 +50,26 @@ def submission_summary(result):
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class CaseTest:
+    """One case as every grading engine's results list it (Gradescope, PrairieLearn): the
+    engines differ in their field names and in how they keep hidden cases from students."""
+    name: str           # "conv_forward_naive: stride 2, pad 0": the same name on every engine
+    points: float
+    max_points: float
+    passed: bool
+    feedback: str       # case_feedback: everything about the case, hidden details included
+    visibility: str     # public | hidden
+    hints: tuple        # hint_lines: its named mistakes and diagnoses
+
+
+def case_tests(result):
+    """A CaseTest per case, in rubric order, points rounded as every engine reports them."""
+    return [CaseTest(case.name, round(case.score, 4), round(case.max_score, 4), case.passed,
+                     case_feedback(case), case.visibility, tuple(hint_lines(case)))
+            for case in result.cases]
+
+
 def gradescope_results(result):
     """The results.json dict, in Gradescope's schema."""
     return {
@@ -53,13 +79,13 @@ def gradescope_results(result):
         "stdout_visibility": "hidden",
         "extra_data": {"isolation": result.isolation},
         "tests": [{
-            "name": case.name,
-            "score": round(case.score, 4),
-            "max_score": round(case.max_score, 4),
-            "status": "passed" if case.passed else "failed",
-            "output": case_feedback(case),
-            "visibility": VISIBILITY[case.visibility],
-        } for case in result.cases],
+            "name": test.name,
+            "score": test.points,
+            "max_score": test.max_points,
+            "status": "passed" if test.passed else "failed",
+            "output": test.feedback,
+            "visibility": VISIBILITY[test.visibility],
+        } for test in case_tests(result)],
     }
 
 

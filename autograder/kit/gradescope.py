@@ -1,9 +1,8 @@
 """`make gradescope`: dist/autograder.zip in Gradescope's layout.
 
 At the zip's root: `setup.sh` (installs the Python dependencies), `run_autograder` (grades
-/autograder/submission into /autograder/results/results.json) and the grader's sources:
-the autograder package, the pristine stubs and provided code, and every fixture. The
-reference solution is not needed to grade, so it does not travel.
+/autograder/submission into /autograder/results/results.json) and the grader's sources, the
+same as PrairieLearn's bundle holds (grader_bundle.py): no reference.
 
 The dependencies go into a virtual environment, /autograder/venv: Ubuntu 24.04 and Debian 12
 mark their system Python "externally managed" and pip refuses to install into it, and
@@ -13,15 +12,13 @@ Gradescope's own harness runs on the system python3, which must stay as it is. O
 Both scripts honour AUTOGRADER_ROOT in place of /autograder and PYTHON in place of the
 interpreter, so that they can be run (and tested) off Gradescope.
 """
-import tomllib
 import zipfile
 from pathlib import Path
 
 from ..paths import ROOT
+from .grader_bundle import grader_sources, grading_requirements
 
 DIST = ROOT / "dist"
-# Instructor tooling that grading never runs (mistakes.py and the benches import the reference).
-NOT_SHIPPED = {"mistakes.py", "kit", "student"}
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this for each submission; off Gradescope set AUTOGRADER_ROOT to try it.
@@ -59,30 +56,6 @@ rm -rf "$VENV"
 cd "$ROOT/source" && "$VENV/bin/python" -c "import autograder.grading.grade"
 echo "grader installed in $VENV ($("$VENV/bin/python" --version))"
 """
-
-# What `grade` imports beyond the standard library (rubric/fixtures.py: threadpoolctl).
-GRADING_PACKAGES = ("numpy", "threadpoolctl")
-
-
-def grading_requirements():
-    """The pinned dependencies grading needs, read from pyproject.toml."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return [d.split("#")[0].strip() for d in project["dependencies"]
-            if d.startswith(GRADING_PACKAGES)]
-
-
-def grader_sources():
-    """(path on disk, name in the zip) for every file the grader needs."""
-    files = []
-    for path in sorted((ROOT / "autograder").rglob("*")):
-        rel = path.relative_to(ROOT)
-        if path.is_file() and not {"__pycache__", *NOT_SHIPPED} & {*rel.parts}:
-            files.append((path, rel.as_posix()))
-    for path in sorted((ROOT / "assignment").rglob("*.py")):
-        if "__pycache__" not in path.parts:
-            files.append((path, path.relative_to(ROOT).as_posix()))
-    return files
-
 
 def write_executable(archive, name, text):
     info = zipfile.ZipInfo(name)
