@@ -6,7 +6,7 @@ PYTEST ?= $(PY) -m pytest
 JOBS ?= 2
 STAMP := $(VENV)/.installed
 
-.PHONY: install test grade check fixtures examples stubs notebooks release gradescope bench clean
+.PHONY: install test grade check fixtures examples stubs notebooks release gradescope prairielearn bench clean
 
 install: $(STAMP)
 
@@ -45,6 +45,9 @@ release: $(STAMP)
 
 gradescope: $(STAMP)
 	$(PY) -m autograder gradescope
+
+prairielearn: $(STAMP)
+	$(PY) -m autograder prairielearn
 
 # torch is only the benchmark's yardstick, never a dependency of the kit.
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on some machines for older OpenBLAS builds) would

@@ -224,6 +224,12 @@ def gradescope(args):
     return 0
 
 
+def prairielearn(args):
+    from .kit.prairielearn import build_prairielearn
+    print(f"PrairieLearn question and course files: {build_prairielearn()}")
+    return 0
+
+
 def submit(args):
     from .student.submit import build_submission
     return build_submission()
@@ -376,6 +382,7 @@ def build_parser():
         ("examples", examples, "rebuild the example submissions in submissions/ from the reference"),
         ("release", release, "build dist/student/ and dist/student.zip"),
         ("gradescope", gradescope, "build dist/autograder.zip (upload it to Gradescope)"),
+        ("prairielearn", prairielearn, "build dist/prairielearn/ (a question and its serverFilesCourse)"),
         ("notebooks", notebooks, "execute every notebook against the reference"),
         ("bench", bench, "time the fast layers against torch and the naive ones"),
         ("submit", submit, "pack your layers.py, cnn.py and notebooks into submission.zip"),
