@@ -100,11 +100,13 @@ def timeout_seconds(limits=None):
 # -- what students read ----------------------------------------------------------------------
 
 def cut(text, most):
-    """`text` made visible (newlines kept) and cut to `most` characters, saying so."""
-    text = terminal(text)
-    if len(text) <= most:
-        return text
-    return text[:most] + f"\n... (cut: {len(text) - most} more characters)"
+    """`text` made visible (newlines kept) and cut to `most` characters, saying so. Cut before
+    it is made visible, so that a huge text costs no more than `most` characters' work."""
+    text = str(text)
+    shown = terminal(text[:most + 1])
+    if len(shown) <= most:
+        return shown
+    return shown[:most] + f"\n... (cut: {len(text)} characters in all)"
 
 
 def protection_lines(result):
@@ -204,7 +206,7 @@ def within_size(build):
 
 def submission_path(student):
     """(what to grade in /grade/student, format errors): the loose files, else the one zip."""
-    if not student.is_dir():
+    if not student.is_dir() or not any(p.is_file() for p in student.rglob("*")):
         return None, [f"Nothing was uploaded. {WHAT_TO_UPLOAD}"]
     if any(student.rglob("layers.py")) or any(student.rglob("cnn.py")):
         return student, []
