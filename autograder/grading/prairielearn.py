@@ -250,6 +250,9 @@ def read_uploads(student):
     if not files:
         where = path.name if path.is_file() else "your upload"
         return {}, [], [f"Neither layers.py nor cnn.py is in {where}. {WHAT_TO_UPLOAD}"]
+    if path.is_dir():
+        notes += [f"{zip_file.name} was not graded: the .py files uploaded beside it were"
+                  for zip_file in sorted(path.rglob("*.zip"))]
     return files, notes, parse_errors(files)
 
 
