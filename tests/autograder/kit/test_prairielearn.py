@@ -220,3 +220,23 @@ def test_a_python_without_the_packages_gets_a_message_naming_them(bundle, tmp_pa
     missing = [name for name in ("numpy", "threadpoolctl") if subprocess.run(
         [str(SYSTEM_PYTHON), "-c", f"import {name}"], capture_output=True).returncode]
     assert all(name in results["message"] and name in log for name in missing)
+
+
+@pytest.mark.slow
+def test_what_a_students_code_says_reaches_students_shown_not_obeyed(bundle, tmp_path):
+    """A traceback carrying a terminal escape, a bidi override and HTML: ansi2html (which
+    PrairieLearn renders message and output with) would obey the escape; it must arrive
+    shown as <U+001B>, and the HTML left for ansi2html to escape, not escaped twice."""
+    uploads = marked("reference")
+    layers = uploads["layers.py"].decode()
+    uploads["layers.py"] = layers.replace(
+        "def conv_forward_naive(x, w, b, conv_param):",
+        "def conv_forward_naive(x, w, b, conv_param):\n"
+        "    raise ValueError('\\x1b[8m\\u202e<img src=x onerror=alert(1)>')\n\n\n"
+        "def _was_conv_forward_naive(x, w, b, conv_param):", 1).encode()
+    results, _ = run_job(bundle, tmp_path / "grade", uploads)
+    shown = "\n".join(student_strings(results))
+    assert "\x1b" not in shown and "\u202e" not in shown
+    failing = next(t for t in results["tests"] if t["name"].startswith("conv_forward_naive: "))
+    assert "<U+001B>[8m<U+202E><img src=x onerror=alert(1)>" in failing["output"]
+    assert "&lt;" not in shown
