@@ -111,7 +111,7 @@ def cut(text, most):
 
 def protection_lines(result):
     """What protected the run of the student's code, in force or not: never silent."""
-    lines = ["What protected your code's run (the grader runs as root in PrairieLearn's container):"]
+    lines = ["What protected your code's run:"]
     lines += [f"- {name}: {words}" for name, (on, words) in result.isolation.items() if on]
     lines += [f"- NOT in force: {name}: {words}" for name, (on, words) in result.isolation.items() if not on]
     if not result.isolation:
