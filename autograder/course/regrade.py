@@ -6,12 +6,13 @@ not in this grading (kept there, not left beside the current ones as if they wer
 report folders an older kit wrote at the out folder's root. What changed, per student and
 function, goes to changes.csv and changes.md.
 """
-import csv
 import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..escape import csvcells
+from ..escape.markdown import code, text
 from .gradebook import FUNCTIONS, read_gradebook
 from .report_folders import REPORTS
 
@@ -96,7 +97,7 @@ def write_changes(regrade, rows, out_dir):
     """changes.csv and changes.md; returns the changes."""
     found = changes(regrade.previous, rows)
     with open(Path(out_dir) / "changes.csv", "w", newline="") as file:
-        writer = csv.writer(file)
+        writer = csvcells.writer(file)  # names are the students': never a formula
         writer.writerow(["student", "what", "before", "after"])
         writer.writerows(found)
     moved = {student for student, what, *_ in found if what == "total"}
@@ -107,8 +108,9 @@ def write_changes(regrade, rows, out_dir):
              f"- students no longer in the class: {sum(1 for c in found if c[3] == 'not in this grading')}"]
     if regrade.stale:
         lines.append(f"- their report folders moved to `{regrade.kept_in.relative_to(out_dir)}/{REPORTS}/`: "
-                     + ", ".join(regrade.stale))
+                     + ", ".join(map(code, regrade.stale)))
     lines += ["", "| student | what | before | after |", "|---|---|---|---|"]
-    lines += [f"| {s} | {w} | {b} | {a} |" for s, w, b, a in found] or ["| - | no change | | |"]
+    lines += [f"| {text(s)} | {w} | {text(b)} | {a} |"  # a name (and an old cell) is data
+              for s, w, b, a in found] or ["| - | no change | | |"]
     (Path(out_dir) / "changes.md").write_text("\n".join(lines) + "\n")
     return found
