@@ -32,7 +32,7 @@ def case_feedback(case):
         lines.append(f"  Note: {advice}.")
     if case.printed:
         lines.append(f"  Your code printed: {case.printed[:300]!r}")
-    return "\n".join(lines)
+    return terminal("\n".join(lines))  # what the student's code said: shown, never obeyed
 
 
 def isolation_words(result):
@@ -70,7 +70,7 @@ def gradescope_results(result):
             "score": round(case.score, 4),
             "max_score": round(case.max_score, 4),
             "status": "passed" if case.passed else "failed",
-            "output": terminal(case_feedback(case)),
+            "output": case_feedback(case),
             "visibility": VISIBILITY[case.visibility],
         } for case in result.cases],
     }
