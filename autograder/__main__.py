@@ -13,6 +13,7 @@ import textwrap
 from dataclasses import fields
 from pathlib import Path
 
+from .escape.text import terminal, visible
 from .paths import ROOT
 from .sandbox.limits import Limits
 
@@ -107,7 +108,7 @@ def grade(args):
         print(json.dumps(result.to_dict()))
     else:
         print("\n".join(function_table(result)))
-        print(f"{result.student}: {result.score:g} / {result.max_score:g}"
+        print(f"{visible(result.student)}: {result.score:g} / {result.max_score:g}"
               + (f" -> {args.out}" if args.out else ""))
     warn_reduced_isolation([result])
     return 0
@@ -138,11 +139,12 @@ def grade_all(args):
         rows = run(args.folder, args.out, args.jobs, limit_args(args), base_uid=args.uid,
                    similarity_against=against, roster=args.roster)
     except LayoutError as error:  # an unreadable class folder or roster: nothing was graded
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {terminal(error)}", file=sys.stderr)
         return 2
     for row in rows:
-        print(f"{row.student:<30} " + (f"{row.result.score:6.2f}" if row.result else "  none")
-              + "".join(f"  [{flag}]" for flag in row.flags))
+        # Names and flags are the students' own words: shown, never obeyed by the terminal.
+        print(f"{visible(row.student):<30} " + (f"{row.result.score:6.2f}" if row.result else "  none")
+              + "".join(f"  [{visible(flag)}]" for flag in row.flags))
     print(f"gradebook: {args.out}/gradebook.csv, summary: {args.out}/summary.md")
     warn_reduced_isolation([row.result for row in rows if row.result])
     if against is not None:
@@ -165,7 +167,7 @@ def similarity(args):
     from .course.similarity import run_similarity
     matches, warnings = run_similarity(args.folder, args.out, args.against, args.cap, args.top)
     for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {visible(warning)}", file=sys.stderr)
     shared = sum(1 for m in matches if m.shared)
     print(f"{shared} (pair, function) rows share code: {args.out}/similarity.csv, "
           f"{args.out}/similarity.html (a reason to look, not proof)")
@@ -253,7 +255,7 @@ def export(args):
     except exports.ExportError as error:
         raise UsageError(str(error)) from None
     for warning in outcome.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {visible(warning)}", file=sys.stderr)
     print(outcome.summary(args.out))
     return 0
 
@@ -410,7 +412,7 @@ def main(argv=None):
         return args.run(args)
     except (FixtureError, SubmissionError, UsageError, FileNotFoundError,
             NotADirectoryError, LimitsTooLow) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {terminal(error)}", file=sys.stderr)  # may name a student's file
         return 2
     except ModuleNotFoundError as error:
         if not (error.name or "").startswith(("autograder.", "reference")):

@@ -4,12 +4,15 @@ Columns: student, total, one per graded function, max, then the identifiers (nam
 email, sid, canvas_user_id, late, submitted_at), where the submission sits in the class
 folder, flags for a person (no submission, not on the roster, duplicate) and what grading
 noticed (integrity findings, how the submission was read). A student with no submission has
-empty scores, never a zero they did not earn.
+empty scores, never a zero they did not earn. Cells go through escape.csvcells, so none is a
+formula in a spreadsheet; read_gradebook reads them back as they were.
 """
 import csv
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
+from ..escape import csvcells
+from ..escape.text import visible
 from ..grading.report import isolation_words
 from ..grading.results import SubmissionResult
 from ..rubric.cases import RUBRIC
@@ -40,7 +43,7 @@ class Row:
         noticed = (self.result.integrity + self.result.notes) if self.result else []
         return [self.student, total, *per_function, most,
                 *[self.identifiers.get(k, "") for k in IDENTIFIERS], self.submission,
-                " | ".join(self.flags), " | ".join(noticed),
+                " | ".join(self.flags), visible(" | ".join(noticed)),
                 isolation_words(self.result) if self.result else ""]
 
 
@@ -86,7 +89,7 @@ def match_roster(rows, people):
 
 def write_gradebook(rows, path):
     with open(path, "w", newline="") as file:
-        writer = csv.writer(file)
+        writer = csvcells.writer(file)
         writer.writerow(COLUMNS)
         writer.writerows(row.cells() for row in rows)
 
@@ -94,4 +97,5 @@ def write_gradebook(rows, path):
 def read_gradebook(path):
     """{student: {column: text}} of a gradebook written before (any earlier column set)."""
     with open(path, newline="") as file:
-        return {row["student"]: row for row in csv.DictReader(file) if row.get("student")}
+        return {row["student"]: row for row in csvcells.unescaped_rows(csv.DictReader(file))
+                if row.get("student")}

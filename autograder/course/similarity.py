@@ -23,12 +23,12 @@ algorithm is about fifty lines, on tokens, per function.
 
 It reports, it never accuses: similar code is a reason to look, not proof.
 """
-import csv
 import zlib
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
+from ..escape import csvcells
 from ..grading.submission import SubmissionError
 from ..paths import ASSIGNMENT
 from ..rubric.cases import RUBRIC
@@ -229,7 +229,7 @@ CSV_COLUMNS = ("student_a", "student_b", "function", "similarity", "shared", "pr
 def write_csv(matches, path):
     """similarity.csv: one row per pair and function that share anything, most similar first."""
     with open(path, "w", newline="") as file:
-        writer = csv.writer(file)
+        writer = csvcells.writer(file)  # names are the students': never a formula
         writer.writerow(CSV_COLUMNS)
         for match in matches:
             if match.shared:

@@ -3,14 +3,17 @@
 Totals are out of the rubric's total. The picture: a histogram of totals beside the mean
 per function. The lists: submissions that failed to grade or held nothing to grade,
 integrity findings, junk skipped, duplicates, roster students with no submission and
-submissions not on the roster, the layout's warnings, and what a regrade changed.
+submissions not on the roster, the layout's warnings, and what a regrade changed. Names and
+what grading noticed are escaped (escape.markdown): the page shows them, never renders them.
 """
 from collections import Counter
 from statistics import median
 
+from ..escape.markdown import code, prose, text
 from ..grading.diagnosis import diagnosis_counts, most_frequent
 from ..rubric.cases import RUBRIC
 from .gradebook import NO_SUBMISSION, NOT_ON_ROSTER, RUBRIC_TOTAL
+from .report_folders import RENAMED
 
 NOTHING_TO_GRADE = ("no layers.py found", "no cnn.py found")
 
@@ -32,31 +35,34 @@ def class_summary(results):
 def needs_a_person(rows, found, regrade_changes=None, regrade=None):
     """{heading: [line]} of everything a person should look at, empty lists dropped."""
     graded = [r for r in rows if r.result is not None]
-    failed = [f"`{r.student}` ({r.submission}): " + "; ".join(
-                  n for n in r.result.notes if n.startswith("grading failed") or
+    failed = [f"{code(r.student)} ({text(r.submission)}): " + "; ".join(
+                  prose(n) for n in r.result.notes if n.startswith("grading failed") or
                   any(n.startswith(p) for p in NOTHING_TO_GRADE))
               for r in graded
               if any(n.startswith("grading failed") for n in r.result.notes)
               or all(any(n.startswith(p) for n in r.result.notes) for p in NOTHING_TO_GRADE)]
     lists = {
         "Failed to grade, or nothing to grade": failed,
-        "Integrity findings": [f"`{r.student}`: " + "; ".join(r.result.integrity)
+        "Integrity findings": [f"{code(r.student)}: " + "; ".join(map(prose, r.result.integrity))
                                for r in graded if r.result.integrity],
-        "Duplicates (graded apart; decide which counts)": list(found.duplicates),
-        "No submission (on the roster)": [f"`{r.student}` {r.identifiers.get('name', '')}".rstrip()
+        "Duplicates (graded apart; decide which counts)": [text(d) for d in found.duplicates],
+        "No submission (on the roster)": [f"{code(r.student)} {text(r.identifiers.get('name', ''))}".rstrip()
                                           for r in rows if NO_SUBMISSION in r.flags],
-        "Not on the roster": [f"`{r.student}` ({r.submission})"
+        "Not on the roster": [f"{code(r.student)} ({text(r.submission)})"
                               for r in rows if NOT_ON_ROSTER in r.flags],
-        "Junk skipped (not graded)": [f"`{entry}`: {why}" for entry, why in found.junk],
-        "Warnings about the class folder": list(found.warnings),
+        "Report folders renamed (two names make one folder name)": [
+            f"{code(r.student)}: {prose(flag)}" for r in rows for flag in r.flags
+            if flag.startswith(RENAMED)],
+        "Junk skipped (not graded)": [f"{code(entry)}: {text(why)}" for entry, why in found.junk],
+        "Warnings about the class folder": [prose(w) for w in found.warnings],
     }
     if regrade is not None:
         moved = sorted({c[0] for c in regrade_changes if c[1] == "total"})
         lines = [f"{len(moved)} totals changed since the previous grading (changes.md): "
-                 + (", ".join(f"`{s}`" for s in moved) or "none")]
+                 + (", ".join(code(s) for s in moved) or "none")]
         if regrade.stale:
             lines.append("report folders of students not in this grading moved to "
-                         f"`{regrade.kept_in.name}/reports/`: " + ", ".join(regrade.stale))
+                         f"`{regrade.kept_in.name}/reports/`: " + ", ".join(map(code, regrade.stale)))
         lists["Regrade"] = lines
     return {heading: items for heading, items in lists.items() if items}
 

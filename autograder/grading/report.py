@@ -1,7 +1,15 @@
-"""Writing a graded submission: Gradescope's results.json and a Markdown report for humans."""
+"""Writing a graded submission: Gradescope's results.json and a Markdown report for humans.
+
+What a student controls (their name, messages, tracebacks, printed output, names in notes, code
+quoted in findings) is data in both: results.json is plain text with control characters shown,
+report.md escapes it (escape/), so no payload closes a block or forges a line.
+"""
 import json
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..escape import markdown
+from ..escape.text import terminal, visible
 
 # Hidden cases count from the start, and students see their details once grades are published.
 VISIBILITY = {"public": "visible", "hidden": "after_published"}
@@ -30,7 +38,7 @@ def case_feedback(case):
         lines.append(f"  Note: {advice}.")
     if case.printed:
         lines.append(f"  Your code printed: {case.printed[:300]!r}")
-    return "\n".join(lines)
+    return terminal("\n".join(lines))  # what the student's code said: shown, never obeyed
 
 
 def isolation_words(result):
@@ -42,9 +50,10 @@ def isolation_words(result):
 
 
 def submission_summary(result):
-    lines = [f"{result.student}: {result.score:g} / {result.max_score:g}"]
-    lines += [f"Note: {note}" for note in result.notes]
-    lines += [f"Integrity: {problem}" for problem in result.integrity]
+    """A few lines of plain text; a newline inside a name or a note is shown, never obeyed."""
+    lines = [f"{visible(result.student)}: {result.score:g} / {result.max_score:g}"]
+    lines += [f"Note: {visible(note)}" for note in result.notes]
+    lines += [f"Integrity: {visible(problem)}" for problem in result.integrity]
     if isolation_words(result) != "full":
         lines.append(f"Isolation {isolation_words(result)}")
     return "\n".join(lines)
@@ -76,6 +85,10 @@ def gradescope_results(result):
         "score": result.score,
         "execution_time": result.execution_time,
         "output": submission_summary(result),
+        # Shown as plain text, never rendered as Markdown or HTML, whatever a student wrote.
+        "output_format": "text",
+        "test_output_format": "text",
+        "test_name_format": "text",
         "stdout_visibility": "hidden",
         "extra_data": {"isolation": result.isolation},
         "tests": [{
@@ -90,20 +103,21 @@ def gradescope_results(result):
 
 
 def markdown_report(result):
-    lines = [f"# {result.student}: {result.score:g} / {result.max_score:g}", ""]
+    lines = [f"# {markdown.text(result.student)}: {result.score:g} / {result.max_score:g}", ""]
     isolation = isolation_words(result)
     if result.notes or result.integrity or isolation != "full":
         lines += ["## Read this first", ""]
-        lines += [f"- {note}" for note in result.notes]
-        lines += [f"- **integrity:** {problem}" for problem in result.integrity]
+        lines += [f"- {markdown.prose(note)}" for note in result.notes]
+        lines += [f"- **integrity:** {markdown.prose(problem)}" for problem in result.integrity]
         if isolation != "full":
             lines.append(f"- **isolation {isolation}**")
         lines.append("")
     lines += ["| function | score |", "|---|---|"]
-    lines += [f"| `{name}` | {score:g} / {most:g} |" for name, (score, most) in result.by_function().items()]
+    lines += [f"| {markdown.code(name, in_table=True)} | {score:g} / {most:g} |"
+              for name, (score, most) in result.by_function().items()]
     lines += ["", "## Cases", ""]
     for case in result.cases:
-        lines += ["```", case_feedback(case), "```", ""]
+        lines += [markdown.block(case_feedback(case)), ""]  # no line of a payload can close it
     lines.append(f"Graded in {result.execution_time:.1f} s. What protected this run: "
                  + "; ".join(f"{name}: {words}" for name, (on, words) in result.isolation.items() if on)
                  + ".")
