@@ -88,8 +88,8 @@ class Lease:
     def release(self, reaped=False):
         if self.fd is None:
             return
-        if self.owned and not reaped:
-            reap(self.uid)
+        if not reaped:
+            reap(self.uid)  # an inherited lease is held as much as the parent's: ours to empty
         if self.owned:
             os.close(self.fd)  # closing the last descriptor drops the flock
         self.fd = None

@@ -146,7 +146,34 @@ def student_traceback(error):
              f"    {f.line}" for f in frames]
     if isinstance(error, SyntaxError) and error.filename:
         lines.append(f"  {os.path.basename(error.filename)}, line {error.lineno}: {(error.text or '').strip()}")
-    return "\n".join(lines[-6:] + [f"{type(error).__name__}: {error}"])
+    missing = missing_module(error, frames, package)
+    return "\n".join(([missing] if missing else []) + lines[-6:] + [f"{type(error).__name__}: {error}"])
+
+
+def missing_module(error, frames, package):
+    """For an import of the student's that the grader cannot satisfy: the line, and what is
+    missing (the module the line names, never only one deep inside it), or None."""
+    if not isinstance(error, ModuleNotFoundError) or not error.name or not frames:
+        return None
+    import ast
+    last = frames[-1]
+    line = (last.line or "").strip()
+    try:
+        node = ast.parse(line).body[0]
+    except (SyntaxError, IndexError):
+        return None
+    if isinstance(node, ast.Import):
+        named = [alias.name for alias in node.names]
+    elif isinstance(node, ast.ImportFrom) and not node.level:
+        named = [node.module]
+    else:
+        return None  # the package's own modules: the traceback says it
+    where = f"{os.path.relpath(last.filename, package)}, line {last.lineno}: `{line}`"
+    for name in named:
+        if name == error.name or name.startswith(error.name + "."):
+            return f"{where} — the grader has no module '{error.name}'; remove the line"
+    return (f"{where} — the grader's module '{named[0]}' cannot be imported here (it needs "
+            f"'{error.name}', which the grader lacks); remove the line")
 
 
 def import_submission(which=("layers.py", "classifiers/cnn.py")):
