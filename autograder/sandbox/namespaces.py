@@ -257,8 +257,11 @@ def _process_limit(policy, got, uid):
         import resource
     except ImportError:  # Windows
         return (False, "no process limit on this system (no `resource`)")
-    if uid >= 0 or os.getuid() == 0:
-        return (True, f"at most {policy.processes} processes of a uid of its own")
+    if uid >= 0 or os.getuid() == 0:  # the grader set it for the sandbox uid: as it really is
+        limit = resource.getrlimit(resource.RLIMIT_NPROC)[0]
+        if limit == resource.RLIM_INFINITY or limit > policy.processes:
+            return (False, "no process limit of the sandbox's own (the grader could not set one)")
+        return (True, f"at most {limit} processes of a uid of its own")
     if not got:
         return (False, "no process limit (an ordinary user without a user namespace: "
                        "RLIMIT_NPROC would count all of the grader's own processes)")

@@ -113,7 +113,8 @@ class Sandbox:
         `abilities`: what this system offers (system.detect(), the default)."""
         self.limits = limits
         self.abilities = system.detect() if abilities is None else set(abilities)
-        self.lease, self.lease_words = self._lease(limits.uid) if is_root() else (None, "")
+        self.lease, self.lease_words = self._lease(limits.uid, self.abilities) if is_root() \
+            else (None, "")
         self.uid = self.lease.uid if self.lease else (limits.uid if is_root() else -1)
         self.reached = {}  # naive function -> provided fast functions its cases called
         self.folder = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
@@ -136,8 +137,11 @@ class Sandbox:
         self.protections = {}
 
     @staticmethod
-    def _lease(first_uid):
+    def _lease(first_uid, abilities):
         """(the lease of a uid no other grader uses, words), or (None, why not)."""
+        if "uids" not in abilities:
+            return None, (f"no uid lease (pretended away): another grader may use uid {first_uid} "
+                          "too, and what a submission leaves running is not killed by uid")
         lease = Lease.inherited(first_uid)
         if lease:
             return lease, f"uid {lease.uid} leased by the class run"

@@ -13,7 +13,7 @@ PRETEND_MISSING = "AUTOGRADER_PRETEND_MISSING"
 
 # What the sandbox uses where it exists; the worker and the grader report what its absence cost.
 ABILITIES = ("resource", "prctl", "proc", "sessions", "select", "fork", "landlock", "netns",
-             "namespaces", "seccomp")
+             "namespaces", "seccomp", "uids")
 
 
 def pretended(environ=os.environ):
@@ -56,6 +56,7 @@ def detect(pretend=None):
         "netns": sys.platform.startswith("linux"),
         "namespaces": sys.platform.startswith("linux"),  # PID, IPC, mount: namespaces.py probes
         "seccomp": sys.platform.startswith("linux"),
+        "uids": os.name == "posix" and hasattr(os, "fork"),  # leases and the uid reaper (uids.py)
     }
     missing = pretended() if pretend is None else set(pretend)
     return {name for name, present in found.items() if present and name not in missing}

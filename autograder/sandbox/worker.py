@@ -392,6 +392,11 @@ def main():
     protections["fresh state"] = (fresh, "a fresh process per case" if fresh else
                                   f"no fresh process per case ({no_fork}): one case's side "
                                   "effects can reach the next")
+    protections["fast layers out of reach"] = (
+        fresh and fast_layers is not None,
+        "a naive layer's cases cannot call the provided fast layers (refused, and reported)"
+        if fresh and fast_layers is not None else
+        f"a naive layer may call the provided fast layers ({no_fork if not fresh else 'no fast_layers.py'})")
     layers = net = children = None
     if fresh:
         # Everything imported so far is the worker's for good: frozen, the collector in a
