@@ -24,19 +24,34 @@ from autograder.sandbox import namespaces
 from autograder.sandbox.limits import Limits
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the corpus's helpers (import mode importlib)
 from test_hostile import (  # noqa: E402
-    FAST, REFERENCE_LAYERS, ROOT, add_student, alive, grade, points, pytest_as_nobody, scores, with_region)
+    FAST, REFERENCE_LAYERS, ROOT, add_student, grade, points, pytest_as_nobody, scores, with_region)
 
 ROOT_USER = os.getuid() == 0
 REFERENCE_CNN = (ROOT / "reference/classifiers/cnn.py").read_text()
 
 
-def kill_ours(marker):
-    """The processes an attack of this test left (their command line carries our marker)."""
-    for pid in alive(marker):
+def named(name):
+    """Pids of the processes an attack of this test started (they took `name` as their own)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            os.kill(int(pid), signal.SIGKILL)
+            if Path(f"/proc/{pid}/comm").read_text().strip() == name:
+                found.append(int(pid))
         except OSError:
             pass
+    return found
+
+
+def kill_ours(name):
+    for pid in named(name):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def a_name():
+    return f"ag{os.getpid() % 10000}{time.monotonic_ns() % 100000}"[:15]
 
 
 def a_class(*students):
@@ -49,16 +64,21 @@ def a_class(*students):
 
 # --- Nothing survives a submission's grading ----------------------------------------------
 
-def daemons(marker, count):
-    """At import: `count` helpers that leave their session (as a daemon does) and sleep."""
+def daemons(name, count):
+    """At import: `count` helpers that leave their session (as a daemon does), take `name`,
+    and sleep (forked, not started: the sandbox may not exec anything but Python)."""
     return f"""
-import subprocess as _sp, sys as _sys
+import ctypes as _ctypes, os as _os, time as _time
 for _ in range({count}):
     try:
-        _sp.Popen([_sys.executable, "-c", "import time; time.sleep(300)", {marker!r}],
-                  start_new_session=True, stdin=_sp.DEVNULL, stdout=_sp.DEVNULL, stderr=_sp.DEVNULL)
+        _pid = _os.fork()
     except OSError:
         break
+    if _pid == 0:
+        _os.setsid()
+        _ctypes.CDLL(None).prctl(15, {name.encode()!r}, 0, 0, 0)
+        _time.sleep(300)
+        _os._exit(0)
 """
 
 
@@ -67,13 +87,13 @@ for _ in range({count}):
 def test_what_a_timed_out_submission_started_dies_and_the_next_student_is_graded(tmp_path, pretend,
                                                                                  monkeypatch):
     monkeypatch.setenv("AUTOGRADER_PRETEND_MISSING", pretend)
-    marker = f"survivor-{os.getpid()}-{time.monotonic_ns()}"
+    marker = a_name()
     slow = with_region("conv_forward_naive", "while True:\n    pass")  # every case times out
     folder = a_class(("a_attacker", daemons(marker, 70) + slow), ("b_victim", REFERENCE_LAYERS))
     try:
-        rows = grade_all(folder, tmp_path / "out", jobs=1, timeout=8,
+        rows = grade_all(folder, tmp_path / "out", jobs=1, timeout=20,
                          limit_args=["--seconds-per-case", "2"])
-        left = alive(marker)
+        left = named(marker)
         victim = next(row for row in rows if row.student == "b_victim")
         if not pretend:
             assert left == []
@@ -89,7 +109,7 @@ def test_what_a_timed_out_submission_started_dies_and_the_next_student_is_graded
 
 @pytest.mark.slow
 def test_ctrl_c_on_grade_all_leaves_nothing_of_any_submission(tmp_path):
-    marker = f"interrupted-{os.getpid()}-{time.monotonic_ns()}"
+    marker = a_name()
     folder = a_class(("attacker", daemons(marker, 5) + with_region("conv_forward_naive",
                                                                     "while True:\n    pass")))
     try:
@@ -97,13 +117,13 @@ def test_ctrl_c_on_grade_all_leaves_nothing_of_any_submission(tmp_path):
                                 str(tmp_path / "out"), "-j", "1"], cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
-        while not alive(marker) and time.monotonic() < deadline:
+        while not named(marker) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert alive(marker), "the attack never started"
+        assert named(marker), "the attack never started"
         run.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground process
         run.wait(timeout=30)
         time.sleep(0.5)
-        assert alive(marker) == []
+        assert named(marker) == []
     finally:
         kill_ours(marker)
         shutil.rmtree(folder, ignore_errors=True)
