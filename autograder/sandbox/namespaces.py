@@ -218,10 +218,39 @@ def enter(policy, abilities, pretended, uid):
     return report
 
 
+def scratch_watch(policy):
+    """Where there is no bounded tmpfs: a check, made while a case runs, that says in words
+    when its scratch folder holds more than the policy allows (or None)."""
+    limit = policy.scratch_mb << 20
+
+    def over(folder):
+        used = files = 0
+        pending = [folder]
+        while pending:
+            try:
+                entries = list(os.scandir(pending.pop()))
+            except OSError:
+                continue
+            for entry in entries:
+                files += 1
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(entry.path)
+                    used += entry.stat(follow_symlinks=False).st_blocks * 512  # sparse: real bytes
+                except OSError:
+                    pass
+            if used > limit or files > policy.scratch_files:
+                return (f"was ended: it wrote more than {policy.scratch_mb} MB or "
+                        f"{policy.scratch_files} files in its scratch folder")
+        return None
+    return over
+
+
 def _scratch(libc, policy, got, refused, uid):
+    watched = (f"scratch folder watched ({refused.get('mount')}): a case that writes more than "
+               f"{policy.scratch_mb} MB or {policy.scratch_files} files there is ended (looked at every 0.05 s)")
     if "mount" not in got:
-        return (False, f"scratch folder bounded per file only ({refused.get('mount')}): many "
-                       "files are stopped by the time limit")
+        return (False, watched)
     try:
         private_mounts(libc)
         owner = f",uid={uid},gid={uid}" if uid >= 0 else ""
@@ -230,7 +259,7 @@ def _scratch(libc, policy, got, refused, uid):
         if os.path.isdir("/dev/shm"):
             mount_tmpfs(libc, "/dev/shm", "size=1m,nr_inodes=16,mode=1777")
     except OSError as error:
-        return (False, f"scratch folder bounded per file only ({error.strerror})")
+        return (False, watched.replace(str(refused.get('mount')), error.strerror))
     return (True, f"scratch folder of {policy.scratch_mb} MB and {policy.scratch_files} files; "
                   "/dev/shm of 1 MB")
 

@@ -250,12 +250,16 @@ def imports_in_child(*_):
 class Children:
     """Runs work in a fresh child per call; the worker only relays its bounded reply."""
 
-    def __init__(self, channels, scratch, max_bytes):
+    def __init__(self, channels, scratch, max_bytes, watch=None):
+        """`watch`: where the scratch folder is no bounded tmpfs, a check that says (in words)
+        when a case has written too much there; the case is then ended."""
         self.channels, self.scratch, self.max_bytes = channels, scratch, max_bytes
+        self.watch, self.overflow = watch, None
 
     def run(self, work, seconds, *args):
         """The child's reply as bytes of one frame, or a header saying how it failed."""
         import protocol
+        self.overflow = None
         reading, writing = os.pipe()
         try:
             pid = os.fork()
@@ -288,7 +292,11 @@ class Children:
             os.close(reading)
             self._end(pid)
             status = self._reap(pid)
+            if self.watch and not self.overflow:  # it may have written it all between two looks
+                self.overflow = self.watch(self.scratch)
             self._clean_scratch()
+        if self.overflow:
+            return {"status": "died", "detail": self.overflow}, b""
         if data:  # a whole frame came back: whatever happened after it does not matter
             return None, data
         if timed_out:
@@ -305,8 +313,13 @@ class Children:
             if length is not None and len(data) >= length:
                 return (bytes(data) if len(data) == length else b""), False
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
+            if left <= 0:
                 return b"", True
+            if not select.select([fd], [], [], left if self.watch is None else min(left, 0.05))[0]:
+                self.overflow = self.watch and self.watch(self.scratch)
+                if self.overflow:
+                    return b"", False
+                continue
             chunk = os.read(fd, 1 << 20)
             if not chunk or len(data) + len(chunk) > self.max_bytes:
                 return b"", False  # died before a whole reply, or one the grader would refuse
@@ -375,8 +388,8 @@ def main():
     scratch = os.path.join(SANDBOX, "scratch")
     fast_layers = out_of_reach.take(os.path.join(SANDBOX, "submission"))
     # First of all, while we have one thread and no student code has run: confine ourselves.
-    protections = confinement.confine(confinement.policy_for(SANDBOX, scratch), abilities,
-                                      settings["pretended"], settings["uid"])
+    policy = confinement.policy_for(SANDBOX, scratch)
+    protections = confinement.confine(policy, abilities, settings["pretended"], settings["uid"])
     try:
         preload(fast_layers)
         import protocol
@@ -402,7 +415,9 @@ def main():
         # Everything imported so far is the worker's for good: frozen, the collector in a
         # child never walks (and so never copies) those pages; forks get much cheaper.
         gc.freeze()
-        children = Children((inbox, outbox), scratch, settings["results_bytes"])
+        import namespaces
+        watch = None if protections["scratch limit"][0] else namespaces.scratch_watch(policy)
+        children = Children((inbox, outbox), scratch, settings["results_bytes"], watch)
         header, data = children.run(imports_in_child, settings["seconds_to_import"])
         if header is None:
             try:
