@@ -210,8 +210,8 @@ def enter(policy, abilities, pretended, uid):
     report["memory counted"] = _memory(libc, abilities, absent)
     if "pid" in got:
         enter_pid_namespace()
-        report["PID namespace"] = (True, "a PID namespace of its own: whatever it starts ends "
-                                         "with it")
+        report["PID namespace"] = (True, "a PID namespace of its own: whatever a case starts "
+                                         "ends with the case")
     else:
         report["PID namespace"] = (False, f"no PID namespace ({refused.get('pid')}): a process "
                                           "that leaves its session may outlive the worker")
