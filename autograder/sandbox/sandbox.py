@@ -33,7 +33,7 @@ from pathlib import Path
 
 from . import protocol, system
 from .limits import Limits
-from .uids import Lease, NoUidFree
+from .uids import Lease, NoUidFree, folder_prefix
 from ..paths import ASSIGNMENT, FIXTURES, REFERENCE
 
 HERE = Path(__file__).resolve().parent
@@ -117,7 +117,8 @@ class Sandbox:
             else (None, "")
         self.uid = self.lease.uid if self.lease else (limits.uid if is_root() else -1)
         self.reached = {}  # naive function -> provided fast functions its cases called
-        self.folder = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
+        self.folder = Path(tempfile.mkdtemp(
+            prefix=folder_prefix(self.uid) if self.lease else "autograder-sandbox-"))
         package = self.folder / "submission"
         shutil.copytree(ASSIGNMENT, package, ignore=shutil.ignore_patterns("__pycache__"))
         for rel, text in files.items():

@@ -11,12 +11,16 @@
 - The reaper becomes the uid itself and calls kill(-1, SIGKILL), which the kernel applies to
   every process that uid may signal, in one pass that a fork bomb cannot outrun, until none
   is left; then /proc is read to be sure that nothing but zombies remains.
+- Its sandbox folders go too (`remove_folders`): a grader killed before it could remove its
+  own leaves nothing behind once its lease is released.
 Root only (only root switches users); as an ordinary user there is no uid to lease.
 """
 import fcntl
 import os
+import shutil
 import signal
 import stat
+import tempfile
 import time
 from pathlib import Path
 
@@ -90,9 +94,28 @@ class Lease:
             return
         if not reaped:
             reap(self.uid)  # an inherited lease is held as much as the parent's: ours to empty
+            remove_folders(self.uid)
         if self.owned:
             os.close(self.fd)  # closing the last descriptor drops the flock
         self.fd = None
+
+
+def folder_prefix(uid):
+    """How the sandbox folders of `uid` begin (in the temporary folder), so that a grader
+    killed before it could remove its folder has it removed by the next holder of the uid."""
+    return f"autograder-sandbox-{uid}-"
+
+
+def remove_folders(uid):
+    """Remove what graders of `uid` left in the temporary folder (root's folders only)."""
+    top = Path(tempfile.gettempdir())
+    for folder in top.glob(folder_prefix(uid) + "*"):
+        try:
+            info = folder.lstat()
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def reap(uid, seconds=5.0):

@@ -3,7 +3,9 @@
 Uids from 62000 on: the graders of other test runs on this machine lease from 61000."""
 import os
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +87,11 @@ def test_an_inherited_lease_must_be_the_lock_it_claims(tmp_path):
         os.close(other)
     finally:
         lease.release()
+
+
+def test_a_sandbox_folder_a_killed_grader_left_goes_with_its_lease():
+    lease = Lease.take(FIRST)
+    left = Path(tempfile.mkdtemp(prefix=uids.folder_prefix(lease.uid)))
+    (left / "scratch").mkdir()
+    lease.release()
+    assert not left.exists()
