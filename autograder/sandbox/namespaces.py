@@ -38,6 +38,9 @@ PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
 # seccomp: (audit arch, {refused call: number}) per machine; elsewhere no filter (and said so).
 SYSCALLS = {"x86_64": (0xC000003E, {"memfd_create": 319, "shmget": 29, "memfd_secret": 447}),
             "aarch64": (0xC00000B7, {"memfd_create": 279, "shmget": 194, "memfd_secret": 447})}
+# Where there is no IPC namespace (a container), the rest of SysV IPC and POSIX queues too.
+IPC_CALLS = {"x86_64": {"msgget": 68, "semget": 64, "mq_open": 240},
+             "aarch64": {"msgget": 186, "semget": 190, "mq_open": 180}}
 X32_BIT = 0x40000000
 RET_ALLOW, RET_EPERM = 0x7FFF0000, 0x00050000 | 1
 
@@ -133,13 +136,16 @@ def expose(libc, paths):
     return bound
 
 
-def refuse_uncounted_memory(libc):
+def refuse_uncounted_memory(libc, ipc_shared=False):
     """seccomp: memfd_create, memfd_secret and shmget fail with EPERM (RLIMIT_AS counts none
-    of what they hold); calls of another ABI (x32, i386) fail too. Returns the refused calls."""
+    of what they hold), and with `ipc_shared` every other way to make a SysV or POSIX IPC
+    object; calls of another ABI (x32, i386) fail too. Returns the refused calls."""
     machine = platform.machine()
     if machine not in SYSCALLS:
         raise OSError(0, f"no filter for this machine ({machine})")
     arch, refused = SYSCALLS[machine]
+    if ipc_shared:
+        refused = {**refused, **IPC_CALLS[machine]}
     program = [(0x20, 0, 0, 4),                                   # A = arch
                (0x15, 1, 0, arch),                                # native: go on
                (0x06, 0, 0, RET_EPERM),
@@ -207,7 +213,10 @@ def enter(policy, abilities, pretended, uid):
     report["scratch limit"] = _scratch(libc, policy, got, refused, uid)
     report["grader's Python readable"] = _expose(libc, policy, got, uid)
     report["process limit"] = _process_limit(policy, got, uid)
-    report["memory counted"] = _memory(libc, abilities, absent)
+    report["memory counted"] = _memory(libc, abilities, absent, ipc_shared="ipc" not in got)
+    if "ipc" not in got and report["memory counted"][0]:
+        report["classmates' IPC"] = (True, "no SysV IPC or message queues at all (seccomp: no "
+                                           f"IPC namespace, {refused.get('ipc')})")
     if "pid" in got:
         enter_pid_namespace()
         report["PID namespace"] = (True, "a PID namespace of its own: whatever a case starts "
@@ -298,12 +307,12 @@ def _process_limit(policy, got, uid):
     return (True, f"at most {policy.processes} processes, counted in a user namespace of its own")
 
 
-def _memory(libc, abilities, absent):
+def _memory(libc, abilities, absent, ipc_shared):
     if libc is None or "seccomp" not in abilities:
         return (False, f"memfds and SysV shared memory are not counted in the memory limit "
                        f"(no seccomp: {absent('seccomp')})")
     try:
-        refused = refuse_uncounted_memory(libc)
+        refused = refuse_uncounted_memory(libc, ipc_shared)
     except OSError as error:
         return (False, f"memfds and SysV shared memory are not counted in the memory limit "
                        f"(seccomp refused: {error.strerror})")

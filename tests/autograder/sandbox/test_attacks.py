@@ -224,7 +224,8 @@ def left_behind(key):
     return found
 
 
-@pytest.mark.parametrize("pretend", ["", "namespaces,seccomp"])
+# An IPC namespace stops it; without one (a container), seccomp refuses SysV IPC altogether.
+@pytest.mark.parametrize("pretend", ["", "namespaces", "namespaces,seccomp"])
 def test_classmates_cannot_pass_a_secret_through_sysv_ipc(pretend, monkeypatch):
     monkeypatch.setenv("AUTOGRADER_PRETEND_MISSING", pretend)
     key, secret = 0x5EC000 + os.getpid() % 4096, f"secret-{time.monotonic_ns()}".encode()
@@ -233,9 +234,9 @@ def test_classmates_cannot_pass_a_secret_through_sysv_ipc(pretend, monkeypatch):
         grade(with_region("layernorm_forward", SEND.format(key=key, secret=secret)), ["layernorm_forward"])
         hearer = grade(with_region("layernorm_forward", HEAR.format(key=key)), ["layernorm_forward"])
         heard = any(secret.decode() in c.problem for c in hearer.cases)
-        assert heard == bool(pretend)
+        assert heard == (pretend == "namespaces,seccomp")
     finally:
-        assert (left_behind(key) != []) == bool(pretend)  # and nothing outlives grading
+        assert (left_behind(key) != []) == (pretend == "namespaces,seccomp")  # nothing outlives grading
 
 
 MEMFDS = """
@@ -298,7 +299,7 @@ def test_many_small_files_cannot_fill_the_disk(pretend, monkeypatch):
     if not pretend:  # the tmpfs refuses the byte past 64 MB
         assert written <= 64 << 20 and not ended, written
     else:
-        assert written > 64 << 20 and ended, written
+        assert written >= 63 << 20 and ended, written  # it reached the limit (printing lags)
         assert written < 256 << 20  # ended before the attack was done
 
 
