@@ -122,8 +122,11 @@ def reap(uid, seconds=5.0):
     """Kill every process of `uid` (which the caller holds the lease of); True once none lives."""
     deadline = time.monotonic() + seconds
     while True:
+        found = living(uid)
+        if found == []:  # mostly: then no helper is forked at all
+            return True
         _kill_all_as(uid)
-        if not living(uid):
+        if found is None:  # no /proc to look in (macOS): kill(-1) until nobody is left is all
             return True
         if time.monotonic() > deadline:
             return False
@@ -147,12 +150,12 @@ def _kill_all_as(uid):
 
 
 def living(uid):
-    """Pids of `uid` that are not zombies (read from /proc; [] where there is none)."""
+    """Pids of `uid` that are not zombies (read from /proc; None where there is none)."""
     found = []
     try:
         entries = os.listdir("/proc")
     except OSError:
-        return found
+        return None
     for entry in filter(str.isdigit, entries):
         try:
             status = Path(f"/proc/{entry}/status").read_text()
