@@ -1,16 +1,25 @@
 """Grading a class: every submission in a folder, in parallel, into a gradebook.
 
 Each submission is graded by its own `python -m autograder grade --json` process, so that a
-broken or hostile one cannot stop the others, and each gets its own sandbox user. The
-results come back as JSON on that process's stdout (which student code never holds); every
-file in the output folder is written here, after all of them are done.
+broken or hostile one cannot stop the others, and each gets its own sandbox user, leased
+(sandbox/uids.py) so that no other grader on the machine uses it at once. The results come
+back as JSON on that process's stdout (which student code never holds); every file in the
+output folder is written here, after all of them are done.
+
+The grader of a submission runs in a session of its own. When it takes too long, when the
+class run is interrupted (Ctrl-C) or fails, it is asked to stop (SIGTERM: its sandbox kills
+all it started), then its whole session is killed, and, as root, every process of its uid
+(`Lease.release`) before that uid grades anyone else.
 """
 import importlib
 import json
+import os
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from queue import Queue
@@ -21,6 +30,8 @@ from ..grading.report import write_outputs
 from ..grading.results import CaseResult, SubmissionResult
 from ..paths import ROOT
 from ..rubric.cases import selected_cases
+from ..sandbox import system
+from ..sandbox.uids import Lease, NoUidFree
 from .gradebook import rows_of, write_gradebook
 from .layouts import read_class, stage
 from .regrade import set_aside, write_changes
@@ -36,19 +47,77 @@ def failed_grading(student, why):
     return SubmissionResult(student, cases=cases, notes=[f"grading failed: {why}"])
 
 
+STOP_GRACE = 3.0  # seconds a grader asked to stop has to stop its sandbox before it is killed
+RUNNING = set()  # the graders' processes, so that an interrupted class run ends every one
+
+
+def end_grader(process):
+    """SIGTERM to its session, a moment to stop its sandbox, then SIGKILL to what is left.
+    The process is not reaped before the SIGKILL, so its group's number is still its own."""
+    if process.returncode is not None:
+        return  # ended and reaped: its number may be someone else's by now
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except OSError:
+        pass
+    deadline = time.monotonic() + STOP_GRACE
+    while time.monotonic() < deadline and hasattr(os, "waitid"):
+        try:
+            if os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+                break
+        except ChildProcessError:
+            break
+        time.sleep(0.05)
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    process.wait()
+
+
+def end_every_grader():
+    for process in list(RUNNING):
+        end_grader(process)
+
+
+def lease_for(uid):
+    """The lease of the first free uid from `uid` (as root), or None (no uid to lease)."""
+    if os.name != "posix" or os.getuid() != 0 or "uids" not in system.detect():
+        return None
+    try:
+        return Lease.take(uid)
+    except (NoUidFree, OSError):
+        return None  # the grader leases (or says it could not) by itself
+
+
 def grade_one(submission, uid, limit_args, timeout):
     path = submission.path
+    lease = lease_for(uid)
+    uid = lease.uid if lease else uid
     command = [sys.executable, "-m", "autograder", "grade", str(path), "--json", "--uid", str(uid),
                *limit_args]
+    env = dict(os.environ, **(lease.environment() if lease else {}))
+    process = None
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                              cwd=ROOT)
-        return SubmissionResult.from_dict(json.loads(done.stdout.strip().splitlines()[-1]))
-    except subprocess.TimeoutExpired:
-        return failed_grading(submission.name, f"took more than {timeout:g} s in all")
-    except (ValueError, IndexError, KeyError, TypeError):
-        last_words = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        return failed_grading(submission.name, f"the grader stopped: {last_words}")
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, cwd=ROOT, env=env, start_new_session=True,
+                                   pass_fds=(lease.fd,) if lease else ())
+        RUNNING.add(process)
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return failed_grading(submission.name, f"took more than {timeout:g} s in all")
+        try:
+            return SubmissionResult.from_dict(json.loads(stdout.strip().splitlines()[-1]))
+        except (ValueError, IndexError, KeyError, TypeError):
+            last_words = (stderr.strip().splitlines() or ["no message"])[-1]
+            return failed_grading(submission.name, f"the grader stopped: {last_words}")
+    finally:  # a timeout, Ctrl-C, or any failure: nothing of this submission lives on
+        if process is not None:
+            end_grader(process)
+            RUNNING.discard(process)
+        if lease:
+            lease.release()
 
 
 def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=900,
@@ -81,8 +150,13 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
 
     with tempfile.TemporaryDirectory(prefix="grade-all-") as scratch, ThreadPoolExecutor(jobs) as pool:
         stage(found.submissions, scratch)  # Canvas's loose files, each student's in a folder
-        results = list(tqdm(pool.map(job, found.submissions), total=len(found.submissions),
-                            desc="grading", unit="submission"))
+        try:
+            results = list(tqdm(pool.map(job, found.submissions), total=len(found.submissions),
+                                desc="grading", unit="submission"))
+        except BaseException:  # Ctrl-C, or a failure here: no grader may outlive the class run
+            pool.shutdown(wait=False, cancel_futures=True)
+            end_every_grader()
+            raise
     plotting.join()
     rows = rows_of(found, results, people)
     out_dir = Path(out_dir)

@@ -111,6 +111,14 @@ def provided_behaviour(sandbox, files, fixtures_dir):
     return findings
 
 
+def reached_fast_layers(reached):
+    """Integrity findings for the provided fast layers a naive layer called while its cases
+    ran (refused there, whatever the file's text hid: built strings, getattr, importlib)."""
+    return [f"layers.py, in `{function}`: called the provided {', '.join(sorted(names))} while its "
+            f"cases ran (refused); the naive layers must be your own loops"
+            for function, names in sorted(reached.items())]
+
+
 def missing_at_run_time(result, graded):
     """The `why` of missing_functions when a case found the function absent only when it ran
     (a file whose star imports hid what it defines), else None."""
@@ -155,6 +163,7 @@ def grade_files(student, files, notes=(), visibilities=(PUBLIC, HIDDEN), functio
             result.cases.append(graded_case)
         if HIDDEN in visibilities:  # the probes' fixtures are the instructor's
             result.integrity += provided_behaviour(sandbox, files, fixtures_dir)
+        result.integrity += reached_fast_layers(sandbox.reached)
         sandbox.stop()  # every process the student started is gone from here on
     # After every case: which cases fail together, and which function fails through another.
     diagnose_submission(result, RUBRIC, files)

@@ -8,6 +8,8 @@
 - A submission talks to the network (a service on 127.0.0.1, the outside world): the worker
   lives in a network namespace of its own, with no interface up, and Landlock (ABI 4+) refuses
   every TCP bind and connect; from ABI 6 on it may not signal processes outside its sandbox.
+- Namespaces (PID, IPC, mount with a bounded scratch tmpfs, network), a seccomp filter for the
+  memory no limit counts, and a process limit: namespaces.py, applied from here first.
 - Each protection may be missing (an old kernel, macOS, a container that forbids namespaces):
   grading goes on, and `confine` returns what was in force, to be reported, never silent.
 
@@ -21,11 +23,15 @@ import os
 import sys
 from dataclasses import dataclass
 
+try:  # in the package (the grader) or from the copy in the sandbox (the worker)
+    from . import namespaces
+except ImportError:
+    import namespaces
+
 LANDLOCK_CREATE_RULESET, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT_SELF = 444, 445, 446  # every arch
 LANDLOCK_CREATE_RULESET_VERSION = 1
 LANDLOCK_RULE_PATH_BENEATH = 1
 PR_SET_NO_NEW_PRIVS = 38
-CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
 
 # Filesystem rights, and the ABI that introduced them.
 EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
@@ -44,7 +50,11 @@ class Policy:
     """What student code may touch; everything else is out of reach."""
     readable: tuple          # paths (folders: everything beneath them)
     writable: tuple
-    namespaces: tuple = ("net",)   # unshared before any student code: a network of its own
+    python: tuple = ()             # the interpreter's trees (made readable to the sandbox user)
+    namespaces: tuple = ("net", "ipc", "mount", "pid")  # unshared before any student code
+    scratch_mb: int = 64           # the scratch folder, a tmpfs where there is a mount namespace
+    scratch_files: int = 1000
+    processes: int = 64
     deny_tcp: bool = True          # Landlock ABI 4+: no TCP bind or connect at all
     scoped: bool = True            # Landlock ABI 6+: no signals, no abstract sockets outside
 
@@ -57,7 +67,7 @@ def policy_for(sandbox, scratch):
         prefixes.add(os.path.dirname(os.path.dirname(numpy.origin)))  # its site-packages
     prefixes = {p for p in prefixes if os.path.dirname(p) != p}  # never a whole filesystem
     return Policy(readable=(str(sandbox), *sorted(prefixes), *SYSTEM_READABLE),
-                  writable=(str(scratch), "/dev/null"))
+                  writable=(str(scratch), "/dev/null"), python=tuple(sorted(prefixes)))
 
 
 class _PathBeneath(ctypes.Structure):
@@ -86,25 +96,6 @@ def landlock_abi():
     if abi < 0:
         return 0, f"this kernel has no Landlock ({os.strerror(ctypes.get_errno())})"
     return abi, ""
-
-
-def unshare_network(libc):
-    """A network namespace of its own (inside a user namespace when not root): nothing to reach."""
-    if os.getuid() == 0:
-        flags = CLONE_NEWNET
-    else:
-        uid, gid = os.getuid(), os.getgid()
-        flags = CLONE_NEWUSER | CLONE_NEWNET
-    if libc.unshare(flags) != 0:
-        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
-    if flags & CLONE_NEWUSER:  # keep our own ids inside (best effort: only cosmetic)
-        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
-                           ("gid_map", f"{gid} {gid} 1")):
-            try:
-                with open(f"/proc/self/{name}", "w") as file:
-                    file.write(text)
-            except OSError:
-                pass
 
 
 def restrict_files(libc, abi, policy):
@@ -154,25 +145,19 @@ def _allow(libc, ruleset, path, rights):
         os.close(fd)
 
 
-def confine(policy, abilities, pretended=()):
+def confine(policy, abilities, pretended=(), uid=-1):
     """Apply the policy to this process (and all it will start); say what is in force.
 
-    Returns {"network": (in force?, detail), "landlock": (in force?, detail)}. Call it while
-    the process has a single thread (a user namespace requires it), before student code runs.
-    `pretended`: the abilities a test took away (said so, rather than blamed on the system).
+    Returns {protection: (in force?, detail)}. Call it while the process has a single thread
+    (a user namespace requires it), before student code runs. `pretended`: the abilities a
+    test took away (said so, rather than blamed on the system). `uid`: the sandbox user when
+    the grader is root, else -1. Where there is a PID namespace, the caller returns from here
+    as PID 1 of it (namespaces.enter_pid_namespace).
     """
     def absent(ability):
         return "pretended away" if ability in pretended else "not available on this system"
-    report = {}
+    report = namespaces.enter(policy, abilities, pretended, uid)  # mounts: before Landlock
     libc = _libc() if sys.platform.startswith("linux") else None
-    if "netns" not in abilities:
-        report["network"] = (False, f"network reachable: no network namespace ({absent('netns')})")
-    else:
-        try:
-            unshare_network(libc)
-            report["network"] = (True, "no network: a network namespace of its own")
-        except OSError as error:
-            report["network"] = (False, f"network reachable: unshare failed ({error.strerror})")
     abi, why = landlock_abi() if "landlock" in abilities else (0, absent("landlock"))
     if not abi:
         report["landlock"] = (False, f"no Landlock: {why}; student code can read and write "

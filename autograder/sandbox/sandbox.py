@@ -12,7 +12,11 @@
   where results go.
 - This process is made a "child subreaper": anything the worker starts, even a daemon that
   detaches, stays our descendant, so `stop()` can kill every last one before results are
-  written.
+  written; the worker is PID 1 of a PID namespace where the system allows (namespaces.py),
+  so that it takes everything with it even when this process is killed.
+- As root, the sandbox uid is leased (uids.py): no other grader on the machine uses it at the
+  same time, and every process of it is killed before it is used and after. A SIGTERM (the
+  class run's timeout) unwinds through `stop()` like an error does.
 Each of these that the system lacks (macOS, Windows, an old kernel) is skipped and listed in
 `protections`, which every result carries: isolation is never reduced silently.
 """
@@ -23,15 +27,18 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 from . import protocol, system
 from .limits import Limits
+from .uids import Lease, NoUidFree, folder_prefix
 from ..paths import ASSIGNMENT, FIXTURES, REFERENCE
 
 HERE = Path(__file__).resolve().parent
-WORKER_FILES = ("worker.py", "harness.py", "protocol.py", "system.py", "confinement.py")
+WORKER_FILES = ("worker.py", "harness.py", "protocol.py", "system.py", "confinement.py",
+                "namespaces.py", "out_of_reach.py")
 PR_SET_CHILD_SUBREAPER = 36
 MARGIN = 5.0  # seconds the grader waits beyond the worker's own time limit on a case
 
@@ -77,11 +84,21 @@ def kill_descendants(deadline_seconds=10.0):
 
 
 def protect_secrets():
-    """As root: nobody else may read the reference or the hidden fixtures."""
+    """As root: nobody else may read the reference, the hidden fixtures, or the kit's own
+    fast layers (a naive layer must not exec them; the sandbox copies them as root)."""
     if os.name == "posix" and os.getuid() == 0:
-        for secret in (REFERENCE, FIXTURES / "hidden"):
+        for secret, mode in ((REFERENCE, 0o700), (FIXTURES / "hidden", 0o700),
+                             (ASSIGNMENT / "fast_layers.py", 0o600)):
             if secret.exists():
-                os.chmod(secret, 0o700)
+                os.chmod(secret, mode)
+
+
+class Terminated(SystemExit):
+    """SIGTERM: the class run's timeout or a stop; unwinds through Sandbox.__exit__."""
+
+
+def _terminated(signum, frame):
+    raise Terminated(128 + signum)
 
 
 def is_root():
@@ -96,8 +113,12 @@ class Sandbox:
         `abilities`: what this system offers (system.detect(), the default)."""
         self.limits = limits
         self.abilities = system.detect() if abilities is None else set(abilities)
-        self.uid = limits.uid if is_root() else -1
-        self.folder = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
+        self.lease, self.lease_words = self._lease(limits.uid, self.abilities) if is_root() \
+            else (None, "")
+        self.uid = self.lease.uid if self.lease else (limits.uid if is_root() else -1)
+        self.reached = {}  # naive function -> provided fast functions its cases called
+        self.folder = Path(tempfile.mkdtemp(
+            prefix=folder_prefix(self.uid) if self.lease else "autograder-sandbox-"))
         package = self.folder / "submission"
         shutil.copytree(ASSIGNMENT, package, ignore=shutil.ignore_patterns("__pycache__"))
         for rel, text in files.items():
@@ -116,14 +137,38 @@ class Sandbox:
         self.import_errors = {}
         self.protections = {}
 
+    @staticmethod
+    def _lease(first_uid, abilities):
+        """(the lease of a uid no other grader uses, words), or (None, why not)."""
+        if "uids" not in abilities:
+            return None, (f"no uid lease (pretended away): another grader may use uid {first_uid} "
+                          "too, and what a submission leaves running is not killed by uid")
+        lease = Lease.inherited(first_uid)
+        if lease:
+            return lease, f"uid {lease.uid} leased by the class run"
+        try:
+            lease = Lease.take(first_uid)
+        except (NoUidFree, OSError) as error:
+            return None, f"no uid lease ({error}): another grader may use uid {first_uid} too"
+        return lease, f"uid {lease.uid} leased: no other grader uses it; emptied before and after"
+
     def __enter__(self):
         become_subreaper(self.abilities)
         protect_secrets()
+        self._previous_term = None
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGTERM"):
+            self._previous_term = signal.signal(signal.SIGTERM, _terminated)
         return self
 
     def __exit__(self, *exc):
-        self.stop()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        try:
+            self.stop()
+        finally:
+            if self.lease:
+                self.lease.release()  # kills whatever of the uid lives
+            shutil.rmtree(self.folder, ignore_errors=True)
+            if self._previous_term is not None:
+                signal.signal(signal.SIGTERM, self._previous_term)
 
     def _limit_resources(self):  # runs in the child, before exec
         import resource
@@ -174,18 +219,19 @@ class Sandbox:
         """{protection: [in force?, in words]} for what this process arranges itself (the worker
         reports the rest: confinement, fresh state, and the memory and output limits it got)."""
         dropped = self.uid >= 0
-        limits = "resource" in self.abilities and "sessions" in self.abilities
         reaped = "prctl" in self.abilities and "proc" in self.abilities
-        return {
+        protections = {
             "separate user": [dropped, f"runs as uid {self.uid}, not as the grader" if dropped
                               else "runs as the grader's own user (not started as root)"],
-            "process limit": [dropped and limits, "at most 64 processes" if dropped and limits
-                              else "no process limit (needs root, for a user of its own)"],
             "time limit": [True, f"{self.limits.seconds_per_case:g} s per case"],
             "every process stopped": [reaped, "everything it starts is killed before results "
                                       "are written" if reaped else
                                       "processes it starts in a new session may outlive grading"],
+            "process limit": [False, "no process limit (the worker did not say)"],
         }
+        if dropped:
+            protections["uid lease"] = [self.lease is not None, self.lease_words]
+        return protections
 
     def run(self, request, arrays):
         """Send one case; return (header, arrays). Raises WorkerFailed, after replacing it."""
@@ -198,6 +244,9 @@ class Sandbox:
         header, got = self._receive(self.limits.seconds_per_case + self._margin(), "during this case")
         if header.get("status") in ("timeout", "died"):
             raise WorkerFailed(f"{self._why_the_case_failed(header)} during this case")
+        reached = header.get("reached_provided")
+        if isinstance(reached, list) and request.get("function"):
+            self.reached.setdefault(request["function"], set()).update(map(str, reached))
         return header, got
 
     def _margin(self):

@@ -12,7 +12,8 @@ import sys
 PRETEND_MISSING = "AUTOGRADER_PRETEND_MISSING"
 
 # What the sandbox uses where it exists; the worker and the grader report what its absence cost.
-ABILITIES = ("resource", "prctl", "proc", "sessions", "select", "fork", "landlock", "netns")
+ABILITIES = ("resource", "prctl", "proc", "sessions", "select", "fork", "landlock", "netns",
+             "namespaces", "seccomp", "uids")
 
 
 def pretended(environ=os.environ):
@@ -53,6 +54,9 @@ def detect(pretend=None):
         "fork": hasattr(os, "fork"),
         "landlock": sys.platform.startswith("linux"),  # confinement.py probes the kernel
         "netns": sys.platform.startswith("linux"),
+        "namespaces": sys.platform.startswith("linux"),  # PID, IPC, mount: namespaces.py probes
+        "seccomp": sys.platform.startswith("linux"),
+        "uids": os.name == "posix" and hasattr(os, "fork"),  # leases and the uid reaper (uids.py)
     }
     missing = pretended() if pretend is None else set(pretend)
     return {name for name, present in found.items() if present and name not in missing}

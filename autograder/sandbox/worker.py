@@ -57,7 +57,7 @@ STDLIB = ("abc bisect collections contextlib copy datetime decimal encodings.idn
           "statistics string textwrap time typing warnings").split()
 
 
-def preload():
+def preload(fast_layers):
     """Modules student code may need, imported while the interpreter's files are readable
     (once we are another user, an interpreter installed under /root no longer is)."""
     for name in STDLIB:
@@ -67,7 +67,10 @@ def preload():
     import protocol
     # One round trip loads whatever np.savez / np.load import lazily (zipfile, codecs, ...).
     # The provided modules are ours: import them (and what they import) now.
-    import submission.fast_layers, submission.gradient_check  # noqa: F401,E401  (not layer_utils: it imports the student's layers)
+    import submission.gradient_check  # noqa: F401  (not layer_utils: it imports the student's layers)
+    if fast_layers is not None:
+        import out_of_reach
+        out_of_reach.load(fast_layers)  # from memory: its file is gone (out_of_reach.py)
     import io
     buffer = io.BytesIO()
     numpy.savez(buffer, warm=numpy.zeros(1))
@@ -143,7 +146,34 @@ def student_traceback(error):
              f"    {f.line}" for f in frames]
     if isinstance(error, SyntaxError) and error.filename:
         lines.append(f"  {os.path.basename(error.filename)}, line {error.lineno}: {(error.text or '').strip()}")
-    return "\n".join(lines[-6:] + [f"{type(error).__name__}: {error}"])
+    missing = missing_module(error, frames, package)
+    return "\n".join(([missing] if missing else []) + lines[-6:] + [f"{type(error).__name__}: {error}"])
+
+
+def missing_module(error, frames, package):
+    """For an import of the student's that the grader cannot satisfy: the line, and what is
+    missing (the module the line names, never only one deep inside it), or None."""
+    if not isinstance(error, ModuleNotFoundError) or not error.name or not frames:
+        return None
+    import ast
+    last = frames[-1]
+    line = (last.line or "").strip()
+    try:
+        node = ast.parse(line).body[0]
+    except (SyntaxError, IndexError):
+        return None
+    if isinstance(node, ast.Import):
+        named = [alias.name for alias in node.names]
+    elif isinstance(node, ast.ImportFrom) and not node.level:
+        named = [node.module]
+    else:
+        return None  # the package's own modules: the traceback says it
+    where = f"{os.path.relpath(last.filename, package)}, line {last.lineno}: `{line}`"
+    for name in named:
+        if name == error.name or name.startswith(error.name + "."):
+            return f"{where} — the grader has no module '{error.name}'; remove the line"
+    return (f"{where} — the grader's module '{named[0]}' cannot be imported here (it needs "
+            f"'{error.name}', which the grader lacks); remove the line")
 
 
 def import_submission(which=("layers.py", "classifiers/cnn.py")):
@@ -204,9 +234,13 @@ def answer(request, inputs, layers, net):
 
 def case_in_child(request, inputs, layers, net):
     """answer() with the student's files imported here, in the fresh child."""
+    import out_of_reach
     which = ("classifiers/cnn.py",) if request["kind"] in NET_KINDS else ("layers.py",)
+    if request["kind"] not in NET_KINDS:
+        out_of_reach.refuse_for(request["function"])  # before the student's module binds them
     layers, net, _ = import_submission(which)
-    return answer(request, inputs, layers, net)
+    header, arrays = answer(request, inputs, layers, net)
+    return out_of_reach.noted(header), arrays
 
 
 def imports_in_child(*_):
@@ -216,12 +250,16 @@ def imports_in_child(*_):
 class Children:
     """Runs work in a fresh child per call; the worker only relays its bounded reply."""
 
-    def __init__(self, channels, scratch, max_bytes):
+    def __init__(self, channels, scratch, max_bytes, watch=None):
+        """`watch`: where the scratch folder is no bounded tmpfs, a check that says (in words)
+        when a case has written too much there; the case is then ended."""
         self.channels, self.scratch, self.max_bytes = channels, scratch, max_bytes
+        self.watch, self.overflow = watch, None
 
     def run(self, work, seconds, *args):
         """The child's reply as bytes of one frame, or a header saying how it failed."""
         import protocol
+        self.overflow = None
         reading, writing = os.pipe()
         try:
             pid = os.fork()
@@ -254,7 +292,12 @@ class Children:
             os.close(reading)
             self._end(pid)
             status = self._reap(pid)
+            self._reap_orphans()
+            if self.watch and not self.overflow:  # it may have written it all between two looks
+                self.overflow = self.watch(self.scratch)
             self._clean_scratch()
+        if self.overflow:
+            return {"status": "died", "detail": self.overflow}, b""
         if data:  # a whole frame came back: whatever happened after it does not matter
             return None, data
         if timed_out:
@@ -271,20 +314,39 @@ class Children:
             if length is not None and len(data) >= length:
                 return (bytes(data) if len(data) == length else b""), False
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
+            if left <= 0:
                 return b"", True
+            if not select.select([fd], [], [], left if self.watch is None else min(left, 0.05))[0]:
+                self.overflow = self.watch and self.watch(self.scratch)
+                if self.overflow:
+                    return b"", False
+                continue
             chunk = os.read(fd, 1 << 20)
             if not chunk or len(data) + len(chunk) > self.max_bytes:
                 return b"", False  # died before a whole reply, or one the grader would refuse
             data += chunk
 
     def _end(self, pid):
-        """Kill the child and whatever it started in its group (a case leaves nothing behind)."""
-        for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        """Kill the child and whatever it started in its group (a case leaves nothing behind);
+        as PID 1 of a namespace of our own, whatever left the group too, and reap it."""
+        kills = [lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)]
+        if os.getpid() == 1:  # kill(-1) reaches only our namespace, never the grader's processes
+            kills.append(lambda: os.kill(-1, signal.SIGKILL))
+        for kill in kills:
             try:
                 kill()
             except OSError:
                 pass
+
+    @staticmethod
+    def _reap_orphans():
+        """As PID 1, orphans come to us: their zombies would count against the process limit."""
+        while os.getpid() == 1:
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
 
     def _reap(self, pid):
         """How the child ended: {"signal": name} | {"exit": code} | {"reply_failed": True}."""
@@ -337,12 +399,14 @@ def main():
     sys.path.insert(0, SANDBOX)
     inbox, outbox = private_channels()
     import confinement
+    import out_of_reach
     scratch = os.path.join(SANDBOX, "scratch")
+    fast_layers = out_of_reach.take(os.path.join(SANDBOX, "submission"))
     # First of all, while we have one thread and no student code has run: confine ourselves.
-    protections = confinement.confine(confinement.policy_for(SANDBOX, scratch), abilities,
-                                      settings["pretended"])
+    policy = confinement.policy_for(SANDBOX, scratch)
+    protections = confinement.confine(policy, abilities, settings["pretended"], settings["uid"])
     try:
-        preload()
+        preload(fast_layers)
         import protocol
         import harness  # noqa: F401
     except BaseException as error:  # the grader's own modules: a limit too low, not the student
@@ -356,12 +420,19 @@ def main():
     protections["fresh state"] = (fresh, "a fresh process per case" if fresh else
                                   f"no fresh process per case ({no_fork}): one case's side "
                                   "effects can reach the next")
+    protections["fast layers out of reach"] = (
+        fresh and fast_layers is not None,
+        "a naive layer's cases cannot call the provided fast layers (refused, and reported)"
+        if fresh and fast_layers is not None else
+        f"a naive layer may call the provided fast layers ({no_fork if not fresh else 'no fast_layers.py'})")
     layers = net = children = None
     if fresh:
         # Everything imported so far is the worker's for good: frozen, the collector in a
         # child never walks (and so never copies) those pages; forks get much cheaper.
         gc.freeze()
-        children = Children((inbox, outbox), scratch, settings["results_bytes"])
+        import namespaces
+        watch = None if protections["scratch limit"][0] else namespaces.scratch_watch(policy)
+        children = Children((inbox, outbox), scratch, settings["results_bytes"], watch)
         header, data = children.run(imports_in_child, settings["seconds_to_import"])
         if header is None:
             try:

@@ -480,6 +480,11 @@ def nobody_python():
 @pytest.mark.slow
 @pytest.mark.skipif(os.getuid() != 0, reason="needs root to become `nobody` (and already is unprivileged)")
 def test_the_corpus_holds_when_the_grader_is_an_ordinary_user():
+    pytest_as_nobody("tests/autograder/sandbox/test_hostile.py")
+
+
+def pytest_as_nobody(test_file):
+    """Run `test_file` of a copy of the kit as `nobody`; every test passes or is skipped."""
     python = nobody_python()
     copy = Path(tempfile.mkdtemp(prefix="autograder-as-nobody-", dir="/tmp"))
     try:
@@ -489,7 +494,7 @@ def test_the_corpus_holds_when_the_grader_is_an_ordinary_user():
             os.lchown(path, NOBODY, NOBODY)
         done = subprocess.run(
             ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-             str(python), "-m", "pytest", "tests/autograder/sandbox/test_hostile.py", "-q", "-x",
+             str(python), "-m", "pytest", test_file, "-q", "-x",
              "-p", "no:cacheprovider", "-k", "not ordinary_user"],
             cwd=copy / "kit", capture_output=True, text=True, timeout=1200,
             env={"PATH": "/usr/bin:/bin", "HOME": str(copy), "LANG": "C.UTF-8"})
