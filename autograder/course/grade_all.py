@@ -18,9 +18,10 @@ from queue import Queue
 from tqdm.auto import tqdm
 
 from ..grading.report import write_outputs
-from ..grading.results import CaseResult, SubmissionResult
+from ..grading.grade import not_graded
+from ..grading.results import SubmissionResult
+from ..grading.triage import GRADER_FAILED
 from ..paths import ROOT
-from ..rubric.cases import selected_cases
 from .gradebook import rows_of, write_gradebook
 from .layouts import read_class, stage
 from .regrade import set_aside, write_changes
@@ -29,10 +30,8 @@ from .summary import write_summary
 
 
 def failed_grading(student, why):
-    """A result with every case at zero, so that a crash still gives a full gradebook row."""
-    cases = [CaseResult(g.function, c.title, c.visibility, g.case_points(c), problem=why)
-             for g, c in selected_cases(("public", "hidden"))]
-    return SubmissionResult(student, cases=cases, notes=[f"grading failed: {why}"])
+    """A result for a submission the grader failed on: a full gradebook row, no total."""
+    return not_graded(student, GRADER_FAILED, why)
 
 
 def grade_one(submission, uid, limit_args, timeout):
@@ -51,7 +50,7 @@ def grade_one(submission, uid, limit_args, timeout):
 
 
 def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=900,
-              similarity_against=None, roster=None):
+              similarity_against=None, roster=None, late_policy=None, fresh=False):
     """Grade every submission; write per-student outputs, gradebook.csv and the summary.
 
     The class folder may be in any layout of layouts.py; with `roster` (a CSV file) every
@@ -82,7 +81,7 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
         results = list(tqdm(pool.map(job, found.submissions), total=len(found.submissions),
                             desc="grading", unit="submission"))
     plotting.join()
-    rows = rows_of(found, results, people)
+    rows = rows_of(found, results, people, late_policy)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     regrade = set_aside(out_dir, [row.student for row in rows if row.result is not None])
@@ -91,13 +90,15 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
             write_outputs(row.result, out_dir / row.student)
     write_gradebook(rows, out_dir / "gradebook.csv")
     changed = write_changes(regrade, rows, out_dir) if regrade else None
-    write_summary(rows, found, out_dir, changed, regrade)
+    alike = None
     if similarity is not None:
         try:
-            similarity.result()
+            matches, _, discounted = similarity.result()
+            alike = (matches, discounted)
         except Exception as error:  # the grades are written: a failed comparison must not undo them
             print(f"warning: the similarity report failed ({error!r}); the grades stand",
                   file=sys.stderr)
+    write_summary(rows, found, out_dir, changed, regrade, alike)
     return rows
 
 

@@ -62,8 +62,7 @@ def number(text):
 def changes(previous, rows):
     """[(student, what, before, after)] where a score moved, a student came or went."""
     found = []
-    now = {row.student: dict(zip(("total", *FUNCTIONS), row.cells()[1:2 + len(FUNCTIONS)]))
-           for row in rows}
+    now = {row.student: {what: row.values()[what] for what in ("total", *FUNCTIONS)} for row in rows}
     for student in sorted(set(previous) | set(now), key=str.lower):
         if student not in previous:
             found.append((student, "student", "", "new in this grading"))

@@ -84,9 +84,14 @@ def test_cli_writes_gradescope_results_and_exits_zero(tmp_path, reference_folder
 
 
 def test_cli_reports_a_missing_submission_clearly(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "nope")],
+    for missing in ("nope", "nope.zip"):
+        done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / missing)],
+                              cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 2 and f"{missing}: no such file or folder" in done.stderr
+    (tmp_path / "notes.txt").write_text("not a submission")
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "notes.txt")],
                           cwd=ROOT, capture_output=True, text=True)
-    assert done.returncode == 2 and "neither a folder nor a .zip" in done.stderr
+    assert done.returncode == 2 and "not a readable zip file" in done.stderr
 
 
 @pytest.mark.slow
