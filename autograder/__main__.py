@@ -13,6 +13,7 @@ import textwrap
 from dataclasses import fields
 from pathlib import Path
 
+from .escape.text import terminal, visible
 from .paths import ROOT
 from .sandbox.limits import Limits
 
@@ -86,7 +87,6 @@ def limit_args(args):
 def warn_reduced_isolation(results):
     """Never silent: what did not protect this run, on stderr. A submission never graded had
     no sandbox at all, which is said as that, not as a protection missing."""
-    from .escape.text import terminal
     from .grading.report import isolation_words
     from .grading.triage import NOT_GRADED, status
     reduced = sorted({isolation_words(r) for r in results if status(r) not in NOT_GRADED} - {"full"})
@@ -123,7 +123,7 @@ def grade(args):
         print(json.dumps(result.to_dict()))
     else:
         print("\n".join(function_table(result)))
-        print(f"{result.student}: {total_words(result)}" + (f" -> {args.out}" if args.out else ""))
+        print(f"{visible(result.student)}: {total_words(result)}" + (f" -> {args.out}" if args.out else ""))
     warn_reduced_isolation([result])
     return 0
 
@@ -158,7 +158,6 @@ def late_policy_from(args):
 
 def grade_all(args):
     from .course.grade_all import grade_all as run
-    from .escape.text import terminal
     class_folder(args.folder)
     against = args.against if (args.similarity or args.against) else None
     from .course.layouts import LayoutError
@@ -167,13 +166,14 @@ def grade_all(args):
                    similarity_against=against, roster=args.roster,
                    late_policy=late_policy_from(args), fresh=args.fresh)
     except LayoutError as error:  # an unreadable class folder or roster: nothing was graded
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {terminal(error)}", file=sys.stderr)
         return 2
     for row in rows:
         total = "  none" if row.result is None else (
             "      " if row.total is None else f"{row.total:6.2f}")  # never 0 for no grade
         flags = [f for f in row.values()["flags"].split(" | ") if f]
-        print(terminal(f"{row.student:<30} {total}" + "".join(f"  [{flag}]" for flag in flags)))
+        # Names and flags are the students' own words: shown, never obeyed by the terminal.
+        print(f"{visible(row.student):<30} {total}" + "".join(f"  [{visible(flag)}]" for flag in flags))
     print(f"gradebook: {args.out}/gradebook.csv, summary: {args.out}/summary.md")
     warn_reduced_isolation([row.result for row in rows if row.result])
     if against is not None:
@@ -197,7 +197,7 @@ def similarity(args):
     matches, warnings, discounted = run_similarity(args.folder, args.out, args.against, args.cap,
                                                    args.top)
     for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {visible(warning)}", file=sys.stderr)
     for line in discounted:
         print(line)
     shared = sum(1 for m in matches if m.shared)
@@ -281,7 +281,7 @@ def export(args):
     except exports.ExportError as error:
         raise UsageError(str(error)) from None
     for warning in outcome.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {visible(warning)}", file=sys.stderr)
     print(outcome.summary(args.out))
     return 0
 
@@ -449,7 +449,7 @@ def main(argv=None):
         return args.run(args)
     except (FixtureError, SubmissionError, UsageError, FileNotFoundError,
             NotADirectoryError, LimitsTooLow) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {terminal(error)}", file=sys.stderr)  # may name a student's file
         return 2
     except ModuleNotFoundError as error:
         if not (error.name or "").startswith(("autograder.", "reference")):

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional
 
+from ..escape import csvcells
 from ..grading.triage import NOT_GRADED
 from ..rubric.cases import RUBRIC
 
@@ -157,7 +158,7 @@ def read_gradebook(grades):
         if not reader.fieldnames or not {"student", "total"} <= set(reader.fieldnames):
             raise ExportError(f"{path} is not a grade-all gradebook: it has no student and "
                               f"total columns (it has {', '.join(reader.fieldnames or [])})")
-        return [grade_from_row(row) for row in reader]
+        return [grade_from_row(row) for row in csvcells.unescaped_rows(reader)]  # ours: escaped
 
 
 # --- CSV files as other systems write them ----------------------------------------------------
@@ -195,7 +196,8 @@ def read_sheet(path):
 
 def write_sheet(sheet, path):
     with open(path, "w", newline="", encoding="utf-8-sig" if sheet.bom else "utf-8") as file:
-        csv.writer(file, delimiter=sheet.delimiter, lineterminator="\n").writerows(sheet.rows)
+        # No cell a spreadsheet runs as a formula (numbers stay numbers: Canvas reads them).
+        csvcells.writer(file, delimiter=sheet.delimiter, lineterminator="\n").writerows(sheet.rows)
 
 
 def write_rows(rows, path):

@@ -25,6 +25,7 @@ from ..paths import ROOT
 from .gradebook import rows_of, write_gradebook
 from .layouts import read_class, stage
 from .regrade import set_aside, write_changes
+from .report_folders import clash_flag, report_folder, report_keys
 from .roster import read_roster
 from .summary import write_summary
 
@@ -51,7 +52,8 @@ def grade_one(submission, uid, limit_args, timeout):
 
 def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=900,
               similarity_against=None, roster=None, late_policy=None, fresh=False):
-    """Grade every submission; write per-student outputs, gradebook.csv and the summary.
+    """Grade every submission; write per-student outputs (in out_dir/reports/<key>/, see
+    report_folders.py), gradebook.csv and the summary.
 
     The class folder may be in any layout of layouts.py; with `roster` (a CSV file) every
     roster student gets a row. An earlier grading in out_dir is set aside, not overwritten
@@ -84,10 +86,14 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
     rows = rows_of(found, results, people, late_policy)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    regrade = set_aside(out_dir, [row.student for row in rows if row.result is not None])
+    keys = report_keys(row.student for row in rows if row.result is not None)
+    regrade = set_aside(out_dir, keys.values())
     for row in rows:
         if row.result is not None:
-            write_outputs(row.result, out_dir / row.student)
+            flag = clash_flag(row.student, keys[row.student])
+            if flag:
+                row.flags.append(flag)
+            write_outputs(row.result, report_folder(out_dir, keys[row.student]))
     write_gradebook(rows, out_dir / "gradebook.csv")
     changed = write_changes(regrade, rows, out_dir) if regrade else None
     alike = None

@@ -7,16 +7,19 @@ submission sits in the class folder, flags for a person (the status when it is n
 no submission, not on the roster, duplicate) and what grading noticed (integrity findings,
 how the submission was read), and the isolation. A student with no submission, or whose
 submission could not be read or graded, has empty scores, never a zero they did not earn.
+Cells go through escape.csvcells, so none is a formula in a spreadsheet; read_gradebook reads
+them back as they were.
 """
+import csv
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from ..escape import csvcells
+from ..escape.text import safe_key, visible
 from ..grading.report import isolation_words
 from ..grading.results import SubmissionResult
 from ..grading.triage import GRADED, NOT_GRADED, status
 from ..rubric.cases import RUBRIC
-from ..escape.text import safe_key
 from .late import LatePolicy
 from .roster import find_person, roster_index
 
@@ -68,7 +71,7 @@ class Row:
                   "late_penalty": self.late_penalty or "",
                   "raw_total": self.result.score if self.scored else "",
                   "submission": self.submission, "flags": " | ".join(flags),
-                  "integrity": " | ".join(noticed),
+                  "integrity": visible(" | ".join(noticed)),
                   "isolation": isolation_words(self.result) if self.result else ""}
         values.update({f: scores.get(f, (0, 0))[0] if self.scored else "" for f in FUNCTIONS})
         return values
@@ -148,7 +151,6 @@ def write_gradebook(rows, path):
 
 def read_gradebook(path):
     """{student: {column: text}} of a gradebook written before (any earlier column set)."""
-    import csv
     with open(path, newline="") as file:
         return {row["student"]: row for row in csvcells.unescaped_rows(csv.DictReader(file))
                 if row.get("student")}

@@ -306,7 +306,7 @@ CSV_COLUMNS = ("student_a", "student_b", "function", "similarity", "shared", "pr
 def write_csv(matches, path):
     """similarity.csv: one row per pair and function that share anything, most similar first."""
     with open(path, "w", newline="") as file:
-        writer = csvcells.writer(file)
+        writer = csvcells.writer(file)  # names are the students': never a formula
         writer.writerow(CSV_COLUMNS)
         for match in matches:
             if match.shared:

@@ -3,17 +3,19 @@
 Totals are out of the rubric's total. The picture: a histogram of totals beside the mean
 per function. The lists: submissions that failed to grade or held nothing to grade,
 integrity findings, junk skipped, duplicates, roster students with no submission and
-submissions not on the roster, the layout's warnings, and what a regrade changed.
+submissions not on the roster, the layout's warnings, and what a regrade changed. Names and
+what grading noticed are escaped (escape.markdown): the page shows them, never renders them.
 """
 from collections import Counter
 from statistics import median
 
-from ..escape import markdown
+from ..escape.markdown import code, prose, text
 from ..grading.diagnosis import diagnosis_counts, most_frequent
 from ..grading.triage import GRADED, reason
 from ..rubric.cases import RUBRIC
 from .gradebook import NO_SUBMISSION, NOT_ON_ROSTER, RUBRIC_TOTAL
 from .layouts import is_paperwork
+from .report_folders import RENAMED
 
 NOTHING_TO_GRADE = ("no layers.py found", "no cnn.py found")
 
@@ -35,55 +37,57 @@ def class_summary(results):
 def who(row):
     """A row's student as a person reads them: the name, then the key (both escaped)."""
     name = row.identifiers.get("name", "")
-    return (f"{markdown.text(name)} " if name else "") + markdown.code(row.student)
+    return (f"{text(name)} " if name else "") + code(row.student)
 
 
 def needs_a_person(rows, found, regrade_changes=None, regrade=None):
     """{heading: [line]} of everything a person should look at, empty lists dropped."""
     graded = [r for r in rows if r.result is not None]
-    problems = [f"{who(r)}: {markdown.text(reason(r.result))}"
-                for r in graded if r.status != GRADED]
-    nothing = [f"{who(r)} ({markdown.text(r.submission)}): " + markdown.text("; ".join(
-                   n for n in r.result.notes if any(n.startswith(p) for p in NOTHING_TO_GRADE)))
+    problems = [f"{who(r)}: {prose(reason(r.result))}" for r in graded if r.status != GRADED]
+    nothing = [f"{who(r)} ({text(r.submission)}): " + "; ".join(
+                   prose(n) for n in r.result.notes if any(n.startswith(p) for p in NOTHING_TO_GRADE))
                for r in graded if r.status == GRADED
                and all(any(n.startswith(p) for n in r.result.notes) for p in NOTHING_TO_GRADE)]
     lists = {
         "Not graded, or graded with a problem (the gradebook's status)": problems,
         "Nothing to grade": nothing,
-        "Integrity findings": [f"`{r.student}`: " + "; ".join(r.result.integrity)
+        "Integrity findings": [f"{code(r.student)}: " + "; ".join(map(prose, r.result.integrity))
                                for r in graded if r.result.integrity],
-        "Duplicates (graded apart; decide which counts)": list(found.duplicates),
-        "No submission (on the roster)": [f"`{r.student}` {r.identifiers.get('name', '')}".rstrip()
+        "Duplicates (graded apart; decide which counts)": [text(d) for d in found.duplicates],
+        "No submission (on the roster)": [f"{code(r.student)} {text(r.identifiers.get('name', ''))}".rstrip()
                                           for r in rows if NO_SUBMISSION in r.flags],
-        "Not on the roster": [f"`{r.student}` ({r.submission})"
+        "Not on the roster": [f"{code(r.student)} ({text(r.submission)})"
                               for r in rows if NOT_ON_ROSTER in r.flags],
-        "Junk skipped (not graded)": [f"{markdown.code(entry)}: {markdown.text(why)}"
+        "Report folders renamed (two names make one folder name)": [
+            f"{code(r.student)}: {prose(flag)}" for r in rows for flag in r.flags
+            if flag.startswith(RENAMED)],
+        "Junk skipped (not graded)": [f"{code(entry)}: {text(why)}"
                                       for entry, why in found.junk if not is_paperwork(entry)],
-        "Warnings about the class folder": list(found.warnings),
+        "Warnings about the class folder": [prose(w) for w in found.warnings],
     }
     if regrade is not None:
         moved = sorted({c[0] for c in regrade_changes if c[1] == "total"})
         lines = [f"{len(moved)} totals changed since the previous grading (changes.md): "
-                 + (", ".join(f"`{s}`" for s in moved) or "none")]
+                 + (", ".join(code(s) for s in moved) or "none")]
         if regrade.stale:
             lines.append("report folders of students not in this grading moved to "
-                         f"`{regrade.kept_in.name}/reports/`: " + ", ".join(regrade.stale))
+                         f"`{regrade.kept_in.name}/reports/`: " + ", ".join(map(code, regrade.stale)))
         lists["Regrade"] = lines
     return {heading: items for heading, items in lists.items() if items}
 
 
 def layout_lines(found):
     """Which layout claimed which entries, and what was skipped as paperwork."""
-    lines = [f"Layout: **{markdown.text(found.layout)}** ({len(found.submissions)} submissions).", ""]
+    lines = [f"Layout: **{text(found.layout)}** ({len(found.submissions)} submissions).", ""]
     if len(found.claimed) > 1:
         for layout, entries in found.claimed.items():
-            shown = ", ".join(markdown.code(e) for e in entries[:12]) + (" ..." if len(entries) > 12 else "")
-            lines.append(f"- {markdown.text(layout)}: {len(entries)} submission{'s' * (len(entries) != 1)} ({shown})")
+            shown = ", ".join(code(e) for e in entries[:12]) + (" ..." if len(entries) > 12 else "")
+            lines.append(f"- {text(layout)}: {len(entries)} submission{'s' * (len(entries) != 1)} ({shown})")
         lines.append("")
     paperwork = [entry for entry, _ in found.junk if is_paperwork(entry)]
     if paperwork:
         lines += ["Skipped as paperwork or system files (nothing to do): "
-                  + ", ".join(markdown.code(e) for e in paperwork) + ".", ""]
+                  + ", ".join(code(e) for e in paperwork) + ".", ""]
     return lines
 
 
@@ -127,17 +131,17 @@ def similarity_lines(matches, discounted, top=10):
     from .similarity import pairs_across_functions  # only when similarity was asked for
     lines = ["## Similarity", "", "A reason to look, not proof: [similarity.html](similarity.html) "
              "shows each pair side by side and what is normal for each function.", ""]
-    lines += [f"- {markdown.text(line)}" for line in discounted] + [""]
+    lines += [f"- {text(line)}" for line in discounted] + [""]
     ranked = pairs_across_functions(matches)[:top]
     if not ranked:
         return lines + ["No pair shares code once the starter code is discounted.", ""]
     lines += ["| students | functions alike (0.5 or more) | mean similarity | functions |",
               "|---|---|---|---|"]
     for pair in ranked:
-        alike = ", ".join(markdown.code(f, in_table=True) for f in pair.alike[:6]) + (
+        alike = ", ".join(code(f, in_table=True) for f in pair.alike[:6]) + (
             " ..." if len(pair.alike) > 6 else "")
-        lines.append(f"| {markdown.code(pair.student_a, in_table=True)} and "
-                     f"{markdown.code(pair.student_b, in_table=True)} | {len(pair.alike)} | "
+        lines.append(f"| {code(pair.student_a, in_table=True)} and "
+                     f"{code(pair.student_b, in_table=True)} | {len(pair.alike)} | "
                      f"{pair.mean:.2f} | {alike or '-'} |")
     return lines + [""]
 

@@ -1,8 +1,14 @@
-"""Writing a graded submission: Gradescope's results.json and a Markdown report for humans."""
+"""Writing a graded submission: Gradescope's results.json and a Markdown report for humans.
+
+What a student controls (their name, messages, tracebacks, printed output, names in notes, code
+quoted in findings) is data in both: results.json is plain text with control characters shown,
+report.md escapes it (escape/), so no payload closes a block or forges a line.
+"""
 import json
 from pathlib import Path
 
 from ..escape import markdown
+from ..escape.text import terminal, visible
 from .triage import NOT_GRADED, error_of, exception_part, fix_first, repeated_errors, status
 
 # Hidden cases count from the start, and students see their details once grades are published.
@@ -52,11 +58,12 @@ def isolation_words(result):
 
 
 def submission_summary(result):
-    lines = [f"{result.student}: {result.score:g} / {result.max_score:g}"]
-    lines += [f"Note: {note}" for note in result.notes]
-    lines += [f"Integrity: {problem}" for problem in result.integrity]
+    """A few lines of plain text; a newline inside a name or a note is shown, never obeyed."""
+    lines = [f"{visible(result.student)}: {total_words(result)}"]
+    lines += [f"Note: {visible(note)}" for note in result.notes]
+    lines += [f"Integrity: {visible(problem)}" for problem in result.integrity]
     if isolation_words(result) != "full":
-        lines.append(f"Isolation {isolation_words(result)}")
+        lines.append(visible(f"Isolation {isolation_words(result)}"))
     return "\n".join(lines)
 
 
@@ -66,6 +73,10 @@ def gradescope_results(result):
         "score": result.score,
         "execution_time": result.execution_time,
         "output": submission_summary(result),
+        # Shown as plain text, never rendered as Markdown or HTML, whatever a student wrote.
+        "output_format": "text",
+        "test_output_format": "text",
+        "test_name_format": "text",
         "stdout_visibility": "hidden",
         "extra_data": {"isolation": result.isolation},
         "tests": [{
@@ -73,7 +84,7 @@ def gradescope_results(result):
             "score": round(case.score, 4),
             "max_score": round(case.max_score, 4),
             "status": "passed" if case.passed else "failed",
-            "output": case_feedback(case),
+            "output": terminal(case_feedback(case)),
             "visibility": VISIBILITY[case.visibility],
         } for case in result.cases],
     }
@@ -95,20 +106,21 @@ def markdown_report(result):
     if first or repeated or result.notes or result.integrity or isolation != "full":
         lines += ["## Read this first", ""]
         if first:
-            lines.append(f"- **Fix first:** {markdown.text(first)}")
-        lines += [f"- {note}" for note in result.notes]
-        lines += [f"- **integrity:** {problem}" for problem in result.integrity]
+            lines.append(f"- **Fix first:** {markdown.prose(first)}")
+        lines += [f"- {markdown.prose(note)}" for note in result.notes]
+        lines += [f"- **integrity:** {markdown.prose(problem)}" for problem in result.integrity]
         if isolation != "full":
-            lines.append(f"- **isolation {isolation}**")
+            lines.append(f"- **isolation {markdown.prose(isolation)}**")
         lines.append("")
         for number, (error, count) in enumerate(repeated, 1):
             lines += [f"Error {number}, the same in {count} cases (said here once, not in each "
                       "case):", "", markdown.block(error), ""]
     lines += ["| function | score |", "|---|---|"]
-    lines += [f"| `{name}` | {score:g} / {most:g} |" for name, (score, most) in result.by_function().items()]
+    lines += [f"| {markdown.code(name, in_table=True)} | {score:g} / {most:g} |"
+              for name, (score, most) in result.by_function().items()]
     lines += ["", "## Cases", ""]
     for group in alike_in_a_row(result.cases, said_once):
-        lines += [markdown.block("\n".join(group)), ""]
+        lines += [markdown.block("\n".join(group)), ""]  # no line of a payload can close it
     lines.append(f"Graded in {result.execution_time:.1f} s. What protected this run: "
                  + "; ".join(f"{name}: {words}" for name, (on, words) in result.isolation.items() if on)
                  + ".")

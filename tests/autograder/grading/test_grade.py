@@ -109,7 +109,7 @@ def test_grade_all_builds_a_gradebook_for_the_example_submissions(tmp_path):
     assert "assigned (=) instead of accumulated" in summary
     assert "| most frequent diagnoses |" in summary and "fix batchnorm_forward first (1)" in summary
     assert (out / "summary.png").read_bytes()[:4] == b"\x89PNG"
-    assert json.loads((out / "alice_complete" / "results.json").read_text())["score"] == 100
+    assert json.loads((out / "reports" / "alice_complete" / "results.json").read_text())["score"] == 100
 
 
 def test_points_need_not_sum_to_one_hundred(monkeypatch, reference_files):
