@@ -25,6 +25,7 @@ from ..paths import ROOT
 from .gradebook import rows_of, write_gradebook
 from .layouts import read_class, stage
 from .regrade import set_aside, write_changes
+from .result_cache import ResultCache
 from .report_folders import clash_flag, report_folder, report_keys
 from .roster import read_roster
 from .summary import write_summary
@@ -71,12 +72,21 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
     for slot in range(jobs):
         uids.put(base_uid + slot)  # one sandbox user per parallel slot: no cross-talk
 
+    cache, reused = ResultCache(out_dir, limit_args, fresh), []
+
     def job(submission):
+        key = cache.key(submission.path)
+        kept = cache.load(key, submission.name)
+        if kept is not None:  # the same files, rubric, kit and limits: the same result
+            reused.append(submission.name)
+            return kept
         uid = uids.get()
         try:
-            return grade_one(submission, uid, limit_args, timeout)
+            result = grade_one(submission, uid, limit_args, timeout)
         finally:
             uids.put(uid)
+        cache.save(key, result)
+        return result
 
     with tempfile.TemporaryDirectory(prefix="grade-all-") as scratch, ThreadPoolExecutor(jobs) as pool:
         stage(found.submissions, scratch)  # Canvas's loose files, each student's in a folder
@@ -88,6 +98,8 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
     out_dir.mkdir(parents=True, exist_ok=True)
     keys = report_keys(row.student for row in rows if row.result is not None)
     regrade = set_aside(out_dir, keys.values())
+    if regrade is not None:
+        regrade.reused = sorted(reused)
     for row in rows:
         if row.result is not None:
             flag = clash_flag(row.student, keys[row.student])

@@ -72,6 +72,10 @@ def needs_a_person(rows, found, regrade_changes=None, regrade=None):
         if regrade.stale:
             lines.append("report folders of students not in this grading moved to "
                          f"`{regrade.kept_in.name}/reports/`: " + ", ".join(map(code, regrade.stale)))
+        if regrade.reused:
+            lines.append(f"{len(regrade.reused)} submissions unchanged since they were last graded "
+                         "(same files, rubric, kit and limits): their results were reused; "
+                         "`--fresh` grades them again")
         lists["Regrade"] = lines
     return {heading: items for heading, items in lists.items() if items}
 

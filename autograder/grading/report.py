@@ -9,7 +9,8 @@ from pathlib import Path
 
 from ..escape import markdown
 from ..escape.text import terminal, visible
-from .triage import NOT_GRADED, error_of, exception_part, fix_first, repeated_errors, status
+from .triage import (NOT_GRADED, error_of, exception_part, first_line, fix_first,
+                     repeated_errors, status)
 
 # Hidden cases count from the start, and students see their details once grades are published.
 VISIBILITY = {"public": "visible", "hidden": "after_published"}
@@ -25,7 +26,7 @@ def case_feedback(case, said_once=None):
         lines += ["  " + line for line in case.traceback.splitlines()]
     else:  # where it happened stays; what it says is at the top
         error, trace = error_of(case), case.traceback.rstrip()
-        if case.problem and error not in case.problem:
+        if case.problem and first_line(error) not in case.problem:
             lines.append(f"  {case.problem}")
         frames = trace[:len(trace) - len(exception_part(trace))] if exception_part(trace) else ""
         lines += ["  " + line for line in frames.rstrip().splitlines()]
@@ -121,9 +122,10 @@ def markdown_report(result):
     lines += ["", "## Cases", ""]
     for group in alike_in_a_row(result.cases, said_once):
         lines += [markdown.block("\n".join(group)), ""]  # no line of a payload can close it
-    lines.append(f"Graded in {result.execution_time:.1f} s. What protected this run: "
-                 + "; ".join(f"{name}: {words}" for name, (on, words) in result.isolation.items() if on)
-                 + ".")
+    if status(result) not in NOT_GRADED:  # else nothing ran, and the top says why
+        lines.append(f"Graded in {result.execution_time:.1f} s. What protected this run: "
+                     + "; ".join(f"{name}: {words}" for name, (on, words) in result.isolation.items() if on)
+                     + ".")
     return "\n".join(lines) + "\n"
 
 
