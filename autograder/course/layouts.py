@@ -226,19 +226,25 @@ def canvas_submission(student, entries, matched, junk):
     """One student's Canvas files: the Python ones staged under their own names (the newest
     upload of each name), else the zip. Other files are junk, but a student who uploaded
     only those still gets a submission (with nothing to grade) rather than vanishing."""
-    newest = {}
+    newest, uploads = {}, {}
     for entry in sorted(entries, key=lambda e: int(matched[e]["file"])):
         if is_python_or_zip(entry):
-            newest[CANVAS_RENAMED.sub("", matched[entry]["name"])] = entry  # later ids win
+            name = CANVAS_RENAMED.sub("", matched[entry]["name"])
+            newest[name] = entry  # later ids win
+            uploads.setdefault(name, []).append(entry)
         else:
             junk.append((entry.name, "neither a Python file nor a zip"))
+    # Said in the report: `layers-1.py` (Canvas's name for an upload again) was graded.
+    notes = [visible(f"graded {newest[name].name} as {name}, the newest of {len(all_of)} "
+                     f"uploads (not {', '.join(e.name for e in all_of[:-1])})" if len(all_of) > 1
+                     else f"graded {newest[name].name} as {name}")
+             for name, all_of in uploads.items()
+             if len(all_of) > 1 or matched[newest[name]]["name"] != name]
     python = {name: e for name, e in newest.items() if name.lower().endswith(".py")}
     zips = [e for name, e in newest.items() if name.lower().endswith(".zip")]
     entry = visible(", ".join(sorted(e.name for e in entries)))
     if zips and not python:
-        notes = [f"several zips uploaded; graded the newest, {visible(zips[-1].name)}"] if len(zips) > 1 else []
         return Submission([student], entry, path=zips[-1], notes=notes)
-    notes = []
     if zips:
         notes.append("also uploaded " + visible(", ".join(z.name for z in zips))
                      + ": not read, the Python files were graded")

@@ -9,7 +9,10 @@ again; `grade-all --fresh` grades every one again whatever the cache holds.
 Entries are our own JSON (SubmissionResult.to_dict), never pickles, written by the grader's
 process after the student's code is gone, in DIR/cache/. An entry that does not parse, or
 does not hold a result of the key it is filed under, is ignored and the submission regraded.
-A result the grader failed on is not kept: the next run tries again.
+Only a settled result is kept: one whose every case came to a verdict of the student's code
+(checked, or an exception their code raised). A case that timed out, was killed or whose
+worker did not answer may be the machine's doing (load, another grader), so such a
+submission is graded again on the next run, as is one the grader failed on.
 """
 import hashlib
 import json
@@ -17,11 +20,18 @@ from pathlib import Path
 
 from ..grading.results import SubmissionResult
 from ..grading.submission import SubmissionError, read_submission
-from ..grading.triage import GRADER_FAILED, status
+from ..grading.triage import NOT_GRADED, exception_part, status
 from ..paths import AUTOGRADER, FIXTURES, ROOT
 
 FOLDER = "cache"
 FORMAT = 1  # of the entries: a change makes every older entry a stranger
+
+
+def settled(result):
+    """Whether every case came to a verdict of the student's code (see the module)."""
+    return status(result) not in NOT_GRADED and all(
+        not case.problem or exception_part(case.traceback) or case.problem.endswith("(see the note at the top)")
+        for case in result.cases)
 
 
 def kit_digest():
@@ -71,7 +81,7 @@ class ResultCache:
         return result
 
     def save(self, key, result):
-        if key is None or status(result) == GRADER_FAILED:
+        if key is None or not settled(result):
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         temporary = self.folder / f"{key}.json.part"

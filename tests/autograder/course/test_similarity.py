@@ -23,6 +23,7 @@ from autograder.__main__ import main
 from autograder.course.function_bodies import Token, function_source, normalised_tokens
 from autograder.course.similarity import (FUNCTIONS, K, WINDOW, Starter, fingerprints,
                                           read_entries, run_similarity, similarities)
+from autograder.course.summary import similarity_lines
 
 RENAMES = {
     "x_pad": "padded", "H_out": "out_h", "W_out": "out_w", "window": "patch", "hs": "top",
@@ -469,3 +470,7 @@ def test_three_of_nine_sharing_one_file_are_listed_and_the_page_says_what_was_di
     page = (tmp_path / "out" / "similarity.html").read_text()
     assert "What the discounts removed" in page and "discounted by the cap" in page
     assert "highest 1.00" in page  # the histograms no longer read "highest 0.00"
+    summary = "\n".join(similarity_lines(matches, discounted))
+    assert "[similarity.html](similarity.html)" in summary and "discounted by the cap" in summary
+    rows = [line for line in summary.splitlines() if line.startswith("| `s")]
+    assert len(rows) == 3 and all(f"| {len(FUNCTIONS)} | 1.00 |" in row for row in rows)
