@@ -13,6 +13,7 @@ import pytest
 from autograder.__main__ import main
 from autograder.course.layouts import LayoutError, read_class, stage
 from autograder.course.similarity import Starter, read_entries
+from autograder.course.summary import layout_lines, needs_a_person
 
 ROOT = Path(__file__).resolve().parents[3]
 SUBMISSIONS = ROOT / "submissions"
@@ -377,3 +378,10 @@ def test_a_mixed_class_grades_everyone_and_says_who_needs_a_person(mixed_class, 
     assert re.search(r"^- `syn`: import failed: layers.py, line \d+: SyntaxError", person, re.M)
     assert "README.md" not in person and "`layers.py`" in person  # paperwork is no one's job
     assert "- Canvas bulk download: 2 submissions" in summary
+
+
+def test_the_examples_readme_is_paperwork_not_junk_for_a_person():
+    found = read_class(SUBMISSIONS)
+    assert "README.md" in dict(found.junk)
+    assert "Junk skipped (not graded)" not in needs_a_person([], found)
+    assert any("paperwork" in line and "README.md" in line for line in layout_lines(found))
