@@ -27,12 +27,11 @@ Names and identifiers are the students' own: control and bidi characters in them
 import re
 import shutil
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..escape.text import safe_key, visible
-from ..grading.submission import WANTED, SubmissionError, ignored, read_submission
+from ..grading.submission import WANTED, SubmissionError, ignored, open_zip, read_submission
 
 # What a layout may know of a student, in the gradebook's order.
 IDENTIFIERS = ("name", "login", "email", "sid", "canvas_user_id", "late", "submitted_at")
@@ -257,9 +256,9 @@ def canvas_submission(student, entries, matched, junk):
 
 def holds_wanted(zip_path):
     try:
-        with zipfile.ZipFile(zip_path) as archive:
+        with open_zip(zip_path) as archive:  # an absurd directory is refused before parsing
             return any(Path(n).name in WANTED and not ignored(n) for n in archive.namelist())
-    except (zipfile.BadZipFile, OSError):
+    except SubmissionError:
         return False
 
 

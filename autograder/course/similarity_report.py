@@ -1,10 +1,11 @@
 """similarity.html: the most similar pairs side by side, shared fragments highlighted, and what
 is normal for each function.
 
-Student code is untrusted: every piece of it, and every name, goes through html.escape; the
-page has no script, and the histograms are inline SVG drawn from numbers only.
+Student code is untrusted: every piece of it, and every name, goes through
+escape.text.html_text (escaped, control and bidi characters shown); the page has no script,
+and the histograms are inline SVG drawn from numbers only.
 """
-from html import escape
+from ..escape.text import html_text as escape
 
 CAUTION = ("Similar code is a reason to look, not proof. Honest solutions of the same function "
            "often look alike, especially short ones; check the histogram of the function to "

@@ -1,8 +1,14 @@
 """Reading a submission: a folder or a .zip holding `layers.py` and `cnn.py` at any depth.
 
 A zip is read in memory and never extracted, so a member named `../../x` cannot land
-anywhere; such members are skipped and reported. Sizes are capped against zip bombs.
+anywhere; such members are skipped and reported. A zip is read by what it holds, not by what
+it claims: the end-of-central-directory record's member count and directory size are checked
+before the directory is parsed (so 300,000 members are refused at once), and a member is
+inflated in bounded chunks that stop at MAX_FILE_BYTES whatever its header says (zipfile's
+one-call read inflates a lying member whole before cutting it). Only stored and deflated
+members are read: bzip2 and LZMA inflate without a bound in zipfile.
 """
+import struct
 import zipfile
 from pathlib import Path, PurePosixPath
 
@@ -10,6 +16,10 @@ from ..escape.text import visible
 
 MAX_FILE_BYTES = 1 << 20
 MAX_MEMBERS = 5000
+MAX_DIRECTORY_BYTES = 400 * MAX_MEMBERS  # a member's entry is 46 bytes and its name
+CHUNK = 1 << 16
+READABLE = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
+END_RECORD, END_RECORD_64, LOCATOR_64 = b"PK\x05\x06", b"PK\x06\x06", b"PK\x06\x07"
 WANTED = {"layers.py": "layers.py", "cnn.py": "classifiers/cnn.py"}
 
 
@@ -49,15 +59,59 @@ def ignored(path):
     return any(p.startswith(".") or p == "__MACOSX" for p in parts)
 
 
-def read_zip(path, notes):
+def directory_claims(path):
+    """(members, directory bytes) as the end-of-central-directory record says (ZIP64's when it
+    has one), found as zipfile finds it: the last record in the file's final 64 KB; None when
+    there is no record (zipfile then refuses the file)."""
+    with open(path, "rb") as file:
+        size = file.seek(0, 2)
+        start = max(0, size - 22 - 0xFFFF)
+        file.seek(start)
+        tail = file.read()
+        at = tail.rfind(END_RECORD)
+        if at < 0 or len(tail) - at < 22:
+            return None
+        members, directory = struct.unpack("<10xHI", tail[at:at + 16])  # total, size
+        locator = tail[at - 20:at] if at >= 20 else b""
+        if locator.startswith(LOCATOR_64):
+            (offset,) = struct.unpack("<Q", locator[8:16])
+            file.seek(offset)
+            record = file.read(56)
+            if record.startswith(END_RECORD_64) and len(record) == 56:
+                members, directory = struct.unpack("<QQ", record[32:48])
+    return members, directory
+
+
+def open_zip(path):
+    """zipfile.ZipFile(path), once the end record says its directory is of a sane size."""
     try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise SubmissionError(f"{path} is not a readable zip file ({error})") from None
-    with archive:
+        claims = directory_claims(path)
+        if claims is not None and (claims[0] > MAX_MEMBERS or claims[1] > MAX_DIRECTORY_BYTES):
+            raise SubmissionError(f"{visible(path)} says it holds {claims[0]} files in a "
+                                  f"{claims[1]}-byte directory (at most {MAX_MEMBERS} files): "
+                                  "not read; zip only the assignment's files")
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, struct.error) as error:
+        raise SubmissionError(f"{visible(path)} is not a readable zip file ({error})") from None
+
+
+def read_member(archive, info, limit=MAX_FILE_BYTES):
+    """A member's bytes, inflated CHUNK at a time; None when it holds more than `limit`."""
+    data = bytearray()
+    with archive.open(info) as member:
+        while len(data) <= limit:
+            chunk = member.read(min(CHUNK, limit + 1 - len(data)))
+            if not chunk:
+                return bytes(data)
+            data += chunk
+    return None
+
+
+def read_zip(path, notes):
+    with open_zip(path) as archive:
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
-            raise SubmissionError(f"{path} holds {len(members)} files (more than {MAX_MEMBERS})")
+            raise SubmissionError(f"{visible(path)} holds {len(members)} files (more than {MAX_MEMBERS})")
         candidates = []
         for info in members:
             if unsafe(info.filename):  # before anything else: '..' also looks like a hidden name
@@ -72,14 +126,24 @@ def read_zip(path, notes):
         files = {}
         for rel, member in chosen.items():
             info = lookup[member]
+            too_big = f"{visible(member)} holds more than {MAX_FILE_BYTES} bytes: not graded"
             if info.file_size > MAX_FILE_BYTES:
-                notes.append(f"{visible(member)} is {info.file_size} bytes, over the "
-                             f"{MAX_FILE_BYTES} limit: not graded")
+                notes.append(too_big)
+                continue
+            if info.compress_type not in READABLE:
+                notes.append(f"{visible(member)} is compressed in a way the grader does not read "
+                             f"(method {info.compress_type}): zip it again with the usual "
+                             "(deflate) compression")
                 continue
             try:
-                files[rel] = archive.read(info)[:MAX_FILE_BYTES]
-            except (zipfile.BadZipFile, OSError, RuntimeError) as error:
+                data = read_member(archive, info)
+            except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, ValueError) as error:
                 notes.append(f"{visible(member)} could not be read from the zip ({error})")
+                continue
+            if data is None:  # more than its header said: it never is all in memory
+                notes.append(too_big)
+            else:
+                files[rel] = data
         return files
 
 
