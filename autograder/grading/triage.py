@@ -81,8 +81,9 @@ def first_line(text):
 
 
 def fix_first(result):
-    """The one thing to fix first, in one line of plain text ("" when nothing stands out):
-    the line a file fails to import on, the function that hangs, or an error many cases share."""
+    """The one thing to fix first, in one line of plain text ("" when all is right): the line
+    a file fails to import on, the function that hangs, an error many cases share, the function
+    others fail through (diagnosis.py), else the function that loses the most points."""
     state = status(result)
     if state in NOT_GRADED:
         return next((n for n in result.notes if n.startswith("grading failed")),
@@ -109,6 +110,16 @@ def fix_first(result):
                       and last_location(c.traceback)), "")
         return (f"{where + ': ' if where else ''}{first_line(error)} — {count} cases fail "
                 "with this error")
+    through = Counter(d["pattern"] for c in cases for d in c.diagnoses
+                      if d["pattern"].startswith("fix ") and d["pattern"].endswith(" first"))
+    if through:  # the diagnosis found a function others fail through
+        pattern, count = through.most_common(1)[0]
+        return f"{pattern}: {count} failing cases of other functions run through it"
+    lost = {f: most - score for f, (score, most) in result.by_function().items() if most - score > 1e-9}
+    if lost:
+        function = max(lost, key=lost.get)
+        score, most = result.by_function()[function]
+        return f"`{function}` loses the most points ({most - score:g} of {most:g}): start there"
     return ""
 
 

@@ -38,7 +38,7 @@ def cases_section(report):
 
 def test_a_syntax_error_is_the_one_thing_to_fix_and_is_said_once(reference_files):
     files, line = broken(reference_files, "conv_forward_naive", lambda d: d.replace("):", ")", 1))
-    result = grade_files("syn", files)
+    result = grade_files("syn", files, limits=Limits(uid=61436))
     assert status(result) == IMPORT_FAILED
     first = fix_first(result)
     assert first.startswith(f"layers.py, line {line}: SyntaxError") and "fix this line first" in first
@@ -57,7 +57,8 @@ def test_a_syntax_error_is_the_one_thing_to_fix_and_is_said_once(reference_files
 def test_an_error_repeated_across_functions_is_said_once_and_each_case_keeps_its_line(reference_files):
     files, line = broken(reference_files, "conv_forward_naive",
                          lambda d: d + "    x = x.astype(np.float)\n")
-    result = grade_files("dep", files, functions=("conv_forward_naive", "conv_backward_naive"))
+    result = grade_files("dep", files, functions=("conv_forward_naive", "conv_backward_naive"),
+                         limits=Limits(uid=61435))
     (error, count), = repeated_errors(result)
     assert error.startswith("AttributeError: module 'numpy' has no attribute 'float'")
     assert count == len(result.cases) == 9
@@ -103,3 +104,13 @@ def test_exception_part_and_groups_of_cases_that_failed_alike():
     blocks = cases_section(report).split("```\n\n```")
     assert len(blocks) == 2 and all(f"case {n}" in blocks[0] for n in range(3))
     assert "ValueError" not in cases_section(report) and report.count("ValueError: bad") == 2
+
+
+def test_without_an_error_the_fix_first_is_the_function_others_fail_through_or_the_costliest():
+    cases = [CaseResult("conv_forward_naive", "a", "public", 4.0, score=1.0),
+             CaseResult("max_pool_forward_naive", "b", "public", 2.0, score=0.0)]
+    assert fix_first(SubmissionResult("s", cases=cases)) == (
+        "`conv_forward_naive` loses the most points (3 of 4): start there")
+    cases[1].diagnoses = [{"pattern": "fix batchnorm_forward first", "text": "..."}]
+    assert fix_first(SubmissionResult("s", cases=cases)).startswith("fix batchnorm_forward first: 1 ")
+    assert fix_first(SubmissionResult("s", cases=[CaseResult("f", "a", "public", 1.0, score=1.0)])) == ""
