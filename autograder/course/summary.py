@@ -154,7 +154,11 @@ def plot_summary(summary, totals, path):
     from matplotlib.figure import Figure  # no pyplot: no GUI backend, a faster import
     from matplotlib.ticker import MaxNLocator
     names = list(summary)
-    figure = Figure(figsize=(13, 0.4 * len(names) + 1.5), layout="tight")
+    # Margins fixed here, not by layout="tight": that draws the figure twice (1.7 s of 4 s).
+    height = 0.4 * len(names) + 1.5
+    figure = Figure(figsize=(13, height))
+    figure.subplots_adjust(left=0.05, right=0.98, bottom=0.7 / height, top=1 - 0.45 / height,
+                           wspace=0.45)
     spread, means = figure.subplots(1, 2, width_ratios=(2, 3))
     spread.hist(totals, bins=20, range=(0, RUBRIC_TOTAL), color="tab:blue", edgecolor="white")
     spread.set_xlim(0, RUBRIC_TOTAL)
