@@ -27,24 +27,24 @@ from queue import Queue
 from tqdm.auto import tqdm
 
 from ..grading.report import write_outputs
-from ..grading.results import CaseResult, SubmissionResult
+from ..grading.grade import not_graded
+from ..grading.results import SubmissionResult
+from ..grading.triage import GRADER_FAILED
 from ..paths import ROOT
-from ..rubric.cases import selected_cases
 from ..sandbox import system
 from ..sandbox.uids import Lease, NoUidFree
 from .gradebook import rows_of, write_gradebook
 from .layouts import read_class, stage
 from .regrade import set_aside, write_changes
+from .result_cache import ResultCache
 from .report_folders import clash_flag, report_folder, report_keys
 from .roster import read_roster
 from .summary import write_summary
 
 
 def failed_grading(student, why):
-    """A result with every case at zero, so that a crash still gives a full gradebook row."""
-    cases = [CaseResult(g.function, c.title, c.visibility, g.case_points(c), problem=why)
-             for g, c in selected_cases(("public", "hidden"))]
-    return SubmissionResult(student, cases=cases, notes=[f"grading failed: {why}"])
+    """A result for a submission the grader failed on: a full gradebook row, no total."""
+    return not_graded(student, GRADER_FAILED, why)
 
 
 STOP_GRACE = 3.0  # seconds a grader asked to stop has to stop its sandbox before it is killed
@@ -121,7 +121,7 @@ def grade_one(submission, uid, limit_args, timeout):
 
 
 def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=900,
-              similarity_against=None, roster=None):
+              similarity_against=None, roster=None, late_policy=None, fresh=False):
     """Grade every submission; write per-student outputs (in out_dir/reports/<key>/, see
     report_folders.py), gradebook.csv and the summary.
 
@@ -141,12 +141,21 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
     for slot in range(jobs):
         uids.put(base_uid + slot)  # one sandbox user per parallel slot: no cross-talk
 
+    cache, reused = ResultCache(out_dir, limit_args, fresh), []
+
     def job(submission):
+        key = cache.key(submission.path)
+        kept = cache.load(key, submission.name)
+        if kept is not None:  # the same files, rubric, kit and limits: the same result
+            reused.append(submission.name)
+            return kept
         uid = uids.get()
         try:
-            return grade_one(submission, uid, limit_args, timeout)
+            result = grade_one(submission, uid, limit_args, timeout)
         finally:
             uids.put(uid)
+        cache.save(key, result)
+        return result
 
     with tempfile.TemporaryDirectory(prefix="grade-all-") as scratch, ThreadPoolExecutor(jobs) as pool:
         stage(found.submissions, scratch)  # Canvas's loose files, each student's in a folder
@@ -158,11 +167,13 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
             end_every_grader()
             raise
     plotting.join()
-    rows = rows_of(found, results, people)
+    rows = rows_of(found, results, people, late_policy)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     keys = report_keys(row.student for row in rows if row.result is not None)
     regrade = set_aside(out_dir, keys.values())
+    if regrade is not None:
+        regrade.reused = sorted(reused)
     for row in rows:
         if row.result is not None:
             flag = clash_flag(row.student, keys[row.student])
@@ -171,13 +182,15 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
             write_outputs(row.result, report_folder(out_dir, keys[row.student]))
     write_gradebook(rows, out_dir / "gradebook.csv")
     changed = write_changes(regrade, rows, out_dir) if regrade else None
-    write_summary(rows, found, out_dir, changed, regrade)
+    alike = None
     if similarity is not None:
         try:
-            similarity.result()
+            matches, _, discounted = similarity.result()
+            alike = (matches, discounted)
         except Exception as error:  # the grades are written: a failed comparison must not undo them
             print(f"warning: the similarity report failed ({error!r}); the grades stand",
                   file=sys.stderr)
+    write_summary(rows, found, out_dir, changed, regrade, alike)
     return rows
 
 

@@ -1,10 +1,13 @@
 """Class layouts: which system laid out a class folder, and whose submission is what.
 
 Course staff hand grade-all what their systems give them. Each layout below is a recogniser:
-a function that looks at the class folder's entries and either passes (None) or claims the
-folder, returning its submissions, the junk it skipped and its warnings. The first that
-claims wins, and the summary says which (LAYOUTS: the specific ones before the catch-all).
-Adding a layout (Moodle, say) is one function here, one line in LAYOUTS and one test.
+a function that looks at the class folder's entries and either passes (None) or claims them,
+returning its submissions, the junk it skipped and its warnings. A Gradescope export is a
+folder of its own and claims the whole folder. Otherwise layouts mix: Canvas claims the
+files it named, one-folder-per-student claims the folders and zips left, and each student is
+graded whichever way they came; an entry is junk only when no layout claims it, and the
+summary says which layout claimed what. Adding a layout (Moodle, say) is one function here,
+a few lines in `claim` and one test.
 
 - Gradescope's "export submissions": `submission_<id>/` folders and `submission_metadata.yml`
   (submitters' names, sids and emails; a group submission lists several, each gets the grade);
@@ -65,6 +68,34 @@ class ClassFolder:
     junk: list = field(default_factory=list)        # (entry, why skipped)
     warnings: list = field(default_factory=list)
     duplicates: list = field(default_factory=list)  # a sentence each
+    claimed: dict = field(default_factory=dict)     # layout -> [entry] of its submissions
+
+    @classmethod
+    def merged(cls, parts):
+        """One ClassFolder of the parts that layouts claimed of one folder ("mixed: ..." when
+        more than one claimed submissions)."""
+        parts = [p for p in parts if p is not None]
+        claimed = {p.layout: [s.entry for s in p.submissions] for p in parts if p.submissions}
+        layout = (next(iter(claimed)) if len(claimed) == 1 else
+                  "mixed: " + " and ".join(f"{name} ({len(e)})" for name, e in claimed.items()))
+        found = cls(layout, claimed=claimed)
+        for part in parts:
+            found.submissions += part.submissions
+            found.junk += part.junk
+            found.warnings += part.warnings
+        return found
+
+
+# Files that come with a class folder and are no one's submission (the instructor's notes, a
+# README): skipped and listed, but not as something a person must look at.
+PAPERWORK = re.compile(r"(readme|notes?|grading[ _-]?notes?)([ ._-].*)?|.*\.(md|txt|rst)", re.I)
+
+
+def is_paperwork(entry):
+    """Whether a skipped entry (as listed in ClassFolder.junk) is only paperwork or system
+    clutter, which no person needs to look at."""
+    name = entry.rstrip("/")
+    return bool(PAPERWORK.fullmatch(name)) or name == "__MACOSX" or name.startswith(".")
 
 
 def is_python_or_zip(path):
@@ -158,11 +189,15 @@ CANVAS_FILE = re.compile(r"(?P<login>.+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<file
 CANVAS_RENAMED = re.compile(r"-\d+(?=\.[^.]+$|$)")  # layers-1.py: uploaded again under one name
 
 
+def canvas_named(entries):
+    return [e for e in entries if e.is_file() and CANVAS_FILE.fullmatch(e.name)]
+
+
 def canvas(folder, entries):
     files = [e for e in entries if e.is_file()]
     matched = {e: CANVAS_FILE.fullmatch(e.name) for e in files}
     named = [e for e in files if matched[e]]
-    if not named or len(named) * 2 < len(entries):
+    if not named:
         return None
     found = ClassFolder("Canvas bulk download")
     for entry in entries:
@@ -190,19 +225,25 @@ def canvas_submission(student, entries, matched, junk):
     """One student's Canvas files: the Python ones staged under their own names (the newest
     upload of each name), else the zip. Other files are junk, but a student who uploaded
     only those still gets a submission (with nothing to grade) rather than vanishing."""
-    newest = {}
+    newest, uploads = {}, {}
     for entry in sorted(entries, key=lambda e: int(matched[e]["file"])):
         if is_python_or_zip(entry):
-            newest[CANVAS_RENAMED.sub("", matched[entry]["name"])] = entry  # later ids win
+            name = CANVAS_RENAMED.sub("", matched[entry]["name"])
+            newest[name] = entry  # later ids win
+            uploads.setdefault(name, []).append(entry)
         else:
             junk.append((entry.name, "neither a Python file nor a zip"))
+    # Said in the report: `layers-1.py` (Canvas's name for an upload again) was graded.
+    notes = [visible(f"graded {newest[name].name} as {name}, the newest of {len(all_of)} "
+                     f"uploads (not {', '.join(e.name for e in all_of[:-1])})" if len(all_of) > 1
+                     else f"graded {newest[name].name} as {name}")
+             for name, all_of in uploads.items()
+             if len(all_of) > 1 or matched[newest[name]]["name"] != name]
     python = {name: e for name, e in newest.items() if name.lower().endswith(".py")}
     zips = [e for name, e in newest.items() if name.lower().endswith(".zip")]
     entry = visible(", ".join(sorted(e.name for e in entries)))
     if zips and not python:
-        notes = [f"several zips uploaded; graded the newest, {visible(zips[-1].name)}"] if len(zips) > 1 else []
         return Submission([student], entry, path=zips[-1], notes=notes)
-    notes = []
     if zips:
         notes.append("also uploaded " + visible(", ".join(z.name for z in zips))
                      + ": not read, the Python files were graded")
@@ -264,7 +305,7 @@ def per_student(folder, entries):
     return found if found.submissions else None
 
 
-LAYOUTS = (gradescope, canvas, per_student)  # order matters: the catch-all comes last
+LAYOUTS = (gradescope, canvas, per_student)  # the catch-all comes last
 
 
 # ---------------------------------------------------------------- reading a class
@@ -289,12 +330,23 @@ def claim(folder, out_dir, layouts):
             junk.append((entry.name + ("/" if entry.is_dir() else ""), why))
         else:
             entries.append(entry)
-    for recognise in layouts:
-        found = recognise(folder, entries)
-        if found is not None:
-            found.junk[:0] = junk
-            return found
-    return None
+    found = gradescope(folder, entries) if gradescope in layouts else None
+    if found is None:  # Canvas's files, and the folders and zips of the rest, side by side
+        named = canvas_named(entries) if canvas in layouts else []
+        rest = [e for e in entries if e not in named]
+        parts = [canvas(folder, named)]
+        students = per_student(folder, rest) if per_student in layouts and rest else None
+        if students is None and parts[0] is not None:
+            parts[0].junk += [(e.name + ("/" if e.is_dir() else ""),
+                               "not named as Canvas names submitted files") for e in rest]
+        parts.append(students)
+        if all(part is None for part in parts):
+            return None
+        found = ClassFolder.merged(parts)
+    else:
+        found.claimed = {found.layout: [s.entry for s in found.submissions]}
+    found.junk[:0] = junk
+    return found
 
 
 def keep_duplicates_apart(found):

@@ -24,6 +24,7 @@ class Regrade:
     previous: dict                      # the earlier gradebook, {student: {column: text}}
     kept_in: Path                       # where the earlier outputs went
     stale: list = field(default_factory=list)  # report folders moved there
+    reused: list = field(default_factory=list)  # submissions unchanged: cached results reused
 
 
 def is_report_folder(path):
@@ -77,8 +78,7 @@ def number(text):
 def changes(previous, rows):
     """[(student, what, before, after)] where a score moved, a student came or went."""
     found = []
-    now = {row.student: dict(zip(("total", *FUNCTIONS), row.cells()[1:2 + len(FUNCTIONS)]))
-           for row in rows}
+    now = {row.student: row.values() for row in rows}
     for student in sorted(set(previous) | set(now), key=str.lower):
         if student not in previous:
             found.append((student, "student", "", "new in this grading"))

@@ -79,7 +79,7 @@ def test_grade_prints_each_functions_score_and_failing_cases():
     (["grade", "submissions/bob_stubs", "--memory-mb", "0"], "--memory-mb: '0' is not a whole number"),
     (["grade", "submissions/bob_stubs", "--output-kb", "-5"], "--output-kb: '-5'"),
     (["grade", "submissions/bob_stubs", "--results-mb", "0"], "--results-mb: '0'"),
-    (["grade", "no-such-submission.zip"], "no-such-submission.zip is neither a folder nor a .zip"),
+    (["grade", "no-such-submission.zip"], "no-such-submission.zip: no such file or folder"),
     (["similarity", "submissions", "--out", "OUT", "--top", "0"], "--top: '0'"),
     (["export", "long", "no-such-grades", "--out", "x.csv"], "no gradebook.csv"),
 ])

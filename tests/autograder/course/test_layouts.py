@@ -4,6 +4,7 @@ submission.zip inside folders), Canvas's bulk download, Gradescope's export; jun
 duplicates kept apart, bad input never stopping the class."""
 import csv
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from autograder.__main__ import main
 from autograder.course.layouts import LayoutError, read_class, stage
 from autograder.course.similarity import Starter, read_entries
+from autograder.course.summary import layout_lines, needs_a_person
 
 ROOT = Path(__file__).resolve().parents[3]
 SUBMISSIONS = ROOT / "submissions"
@@ -219,6 +221,10 @@ def test_a_canvas_download_is_read_per_student_with_its_identifiers(canvas_class
                                 "leecarol_1003_5005_notes.pdf": "neither a Python file nor a zip",
                                 "parkeve_1007_5009_essay.pdf": "neither a Python file nor a zip"}
     assert "nothing to grade" in by_key["parkeve"].notes[0]  # a row, not a vanished student
+    assert by_key["leecarol"].notes == [  # the report says which upload was graded
+        "graded leecarol_1003_5004_layers-1.py as layers.py, the newest of 2 uploads "
+        "(not leecarol_1003_4999_layers.py)"]
+    assert by_key["smithalice"].notes == []
 
 
 @pytest.mark.slow
@@ -227,7 +233,7 @@ def test_a_canvas_class_grades_and_keeps_the_broken_one(canvas_class, tmp_path):
     assert float(rows["smithalice"]["total"]) == 100
     assert rows["smithalice"]["canvas_user_id"] == "1001"
     assert rows["jonesbob"]["late"] == "late" and float(rows["jonesbob"]["total"]) == 0
-    assert float(rows["broken"]["total"]) == 0
+    assert rows["broken"]["total"] == "" and rows["broken"]["status"] == "could not read"
     assert "not a readable zip" in rows["broken"]["integrity"]
     summary = (tmp_path / "out" / "summary.md").read_text()
     assert "Canvas bulk download" in summary and "`broken`" in summary and "`parkeve`" in summary
@@ -306,3 +312,76 @@ def test_class_files_give_each_submission_its_files_or_its_error(canvas_class, r
     assert read["smithalice"] == reference_files
     assert isinstance(read["broken"], SubmissionError)
     assert read["parkeve"] == {}
+
+
+# ---------------------------------------------------------------- layouts that mix
+
+@pytest.fixture
+def mixed_class(tmp_path, reference_files, reference_zip):
+    """Per-student folders and zips beside Canvas-named flat files, a README and a corrupt zip,
+    as a TA's download folder ends up."""
+    klass = tmp_path / "class"
+    (klass / "alice").mkdir(parents=True)
+    (klass / "alice" / "submission.zip").write_bytes(reference_zip)
+    (klass / "bob.zip").write_bytes(reference_zip)
+    (klass / "ivan_1001_5001_layers.py").write_text(reference_files["layers.py"])
+    (klass / "ivan_1001_5002_cnn.py").write_text(reference_files["classifiers/cnn.py"])
+    (klass / "jo_LATE_1002_5003_submission.zip").write_bytes(reference_zip)
+    (klass / "amy.zip").write_bytes(b"PK\x03\x04 a download cut short")
+    broken = reference_files["layers.py"].replace("def conv_forward_naive(x, w, b, conv_param):",
+                                                  "def conv_forward_naive(x, w, b, conv_param)")
+    (klass / "syn" / "classifiers").mkdir(parents=True)
+    (klass / "syn" / "layers.py").write_text(broken)
+    (klass / "syn" / "classifiers" / "cnn.py").write_text(reference_files["classifiers/cnn.py"])
+    (klass / "README.md").write_text("# how this folder was made\n")
+    (klass / "layers.py").write_text("# a stray copy\n")
+    return klass
+
+
+def test_canvas_files_and_student_folders_are_each_claimed_by_their_layout(mixed_class):
+    found = read_class(mixed_class)
+    keys = {s.students[0].key: s for s in found.submissions}
+    assert set(keys) == {"alice", "bob", "amy", "syn", "ivan", "jo"}
+    assert keys["ivan"].students[0].identifiers["canvas_user_id"] == "1001"
+    assert keys["jo"].students[0].identifiers["late"] == "late"
+    assert found.layout.startswith("mixed: ")
+    assert set(found.claimed) == {"Canvas bulk download", "one folder or zip per student"}
+    assert sorted(found.claimed["Canvas bulk download"]) == [
+        "ivan_1001_5001_layers.py, ivan_1001_5002_cnn.py", "jo_LATE_1002_5003_submission.zip"]
+    assert dict(found.junk) == {"README.md": "neither a folder nor a zip",
+                                "layers.py": "a loose Python file, in no student's folder or zip"}
+
+
+@pytest.mark.slow
+def test_a_mixed_class_grades_everyone_and_says_who_needs_a_person(mixed_class, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["grade-all", str(mixed_class), "--out", str(out), "--uid", "61450",
+                 "--late-penalty", "10"]) == 0
+    terminal = capsys.readouterr()
+    rows = read_csv(out / "gradebook.csv")
+    assert {k: rows[k]["status"] for k in rows} == {
+        "alice": "graded", "bob": "graded", "ivan": "graded", "jo": "graded",
+        "amy": "could not read", "syn": "import failed"}
+    assert float(rows["ivan"]["total"]) == 100  # not "none [no submission]"
+    assert (rows["jo"]["total"], rows["jo"]["raw_total"], rows["jo"]["days_late"]) == ("90.0", "100.0", "1")
+    assert rows["amy"]["total"] == "" and rows["amy"]["conv_forward_naive"] == ""  # never 0
+    assert rows["syn"]["total"] == "0.0" and "import failed" in rows["syn"]["flags"]
+    header = list(rows["alice"])
+    assert header[:7] == ["student", "name", "login", "email", "sid", "canvas_user_id", "total"]
+    amy_line = next(line for line in terminal.out.splitlines() if line.startswith("amy "))
+    assert "0.00" not in amy_line and "[could not read]" in amy_line
+    assert "not graded: the sandbox never started because" in terminal.err
+    assert "isolation unknown" not in terminal.err
+    summary = re.sub(r"\\(.)", r"\1", (out / "summary.md").read_text())
+    person = summary.split("## Needs a person", 1)[1]
+    assert re.search(r"^- `amy`: could not read: .*not a readable zip", person, re.M)
+    assert re.search(r"^- `syn`: import failed: layers.py, line \d+: SyntaxError", person, re.M)
+    assert "README.md" not in person and "`layers.py`" in person  # paperwork is no one's job
+    assert "- Canvas bulk download: 2 submissions" in summary
+
+
+def test_the_examples_readme_is_paperwork_not_junk_for_a_person():
+    found = read_class(SUBMISSIONS)
+    assert "README.md" in dict(found.junk)
+    assert "Junk skipped (not graded)" not in needs_a_person([], found)
+    assert any("paperwork" in line and "README.md" in line for line in layout_lines(found))

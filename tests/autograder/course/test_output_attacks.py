@@ -174,12 +174,15 @@ OURS = {"p", "h1", "h2", "h3", "ul", "ol", "li", "code", "pre", "table", "thead"
 
 def harm_in_markdown(path):
     """What a payload made live in this Markdown file: elements we never write (or ours with
-    a script attribute, or an image other than the summary's chart), and forged headings."""
+    a script attribute, an image other than the summary's chart, a link other than the one to
+    similarity.html), and forged headings."""
     page = Elements()
     page.feed(render(path.read_text()))
+    ours = {("img", "src", "summary.png"), ("a", "href", "similarity.html")}  # the only ones
     harm = [f"<{tag} {attrs}>" for tag, attrs in page.found
-            if tag not in OURS or any(a.startswith("on") for a in attrs)
-            or (tag == "img" and attrs.get("src") != "summary.png")]
+            if (tag not in OURS and tag != "a") or any(a.startswith("on") for a in attrs)
+            or (tag in ("img", "a") and not any((tag, key, attrs.get(key)) in ours
+                                                for key in ("src", "href")))]
     harm += [f"forged heading {text!r}" for tag, text in page.headings
              if text.startswith(("forged", "x: 100 / 100"))]  # a payload's own line
     if sum(tag == "h1" for tag, _ in page.headings) != 1:

@@ -1,4 +1,5 @@
 """Grading end to end: the reference scores full marks, the stubs zero, mistakes get named."""
+import csv
 import json
 import runpy
 import subprocess
@@ -84,9 +85,14 @@ def test_cli_writes_gradescope_results_and_exits_zero(tmp_path, reference_folder
 
 
 def test_cli_reports_a_missing_submission_clearly(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "nope")],
+    for missing in ("nope", "nope.zip"):
+        done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / missing)],
+                              cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 2 and f"{missing}: no such file or folder" in done.stderr
+    (tmp_path / "notes.txt").write_text("not a submission")
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "notes.txt")],
                           cwd=ROOT, capture_output=True, text=True)
-    assert done.returncode == 2 and "neither a folder nor a .zip" in done.stderr
+    assert done.returncode == 2 and "not a readable zip file" in done.stderr
 
 
 @pytest.mark.slow
@@ -95,9 +101,11 @@ def test_grade_all_builds_a_gradebook_for_the_example_submissions(tmp_path):
     done = subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(SUBMISSIONS),
                            "--out", str(out), "-j", "2"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    rows = (out / "gradebook.csv").read_text().splitlines()
-    assert rows[0].startswith("student,total,conv_forward_naive")
-    totals = {r.split(",")[0]: float(r.split(",")[1]) for r in rows[1:]}
+    with open(out / "gradebook.csv", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert list(rows[0])[:7] == ["student", "name", "login", "email", "sid", "canvas_user_id", "total"]
+    totals = {r["student"]: float(r["total"]) for r in rows}
+    assert {r["status"] for r in rows} == {"graded"}
     assert totals["alice_complete"] == 100 and totals["bob_stubs"] == 0
     assert 0 < totals["carol_mistakes"] < 100
     summary = (out / "summary.md").read_text()
