@@ -26,6 +26,7 @@ from .layouts import read_class, stage
 from .regrade import set_aside, write_changes
 from .roster import read_roster
 from .summary import write_summary
+from .written_points import apply_marks, read_marks, summary_lines
 
 
 def failed_grading(student, why):
@@ -51,17 +52,19 @@ def grade_one(submission, uid, limit_args, timeout):
 
 
 def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=900,
-              similarity_against=None, roster=None):
+              similarity_against=None, roster=None, written=None):
     """Grade every submission; write per-student outputs, gradebook.csv and the summary.
 
     The class folder may be in any layout of layouts.py; with `roster` (a CSV file) every
     roster student gets a row. An earlier grading in out_dir is set aside, not overwritten
     (regrade.py). With `similarity_against` (a list of folders, maybe empty) the similarity
     of the class is computed too, into out_dir/similarity.csv and .html, while the graders run.
+    With `written` (written.csv) the written points join the gradebook (written_points.py).
     Returns the gradebook's rows.
     """
     found = read_class(folder, out_dir)
     people = read_roster(roster) if roster else None  # a bad roster stops before any grading
+    marks = read_marks(written) if written else None  # so does an unreadable written.csv
     similarity = start_similarity(folder, out_dir, similarity_against)
     # matplotlib takes a while to import: do it while the graders run, not after.
     plotting = threading.Thread(target=importlib.import_module, args=("matplotlib.figure",))
@@ -83,15 +86,19 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
                             desc="grading", unit="submission"))
     plotting.join()
     rows = rows_of(found, results, people)
+    part = apply_marks(rows, marks) if marks is not None else None
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     regrade = set_aside(out_dir, [row.student for row in rows if row.result is not None])
     for row in rows:
         if row.result is not None:
             write_outputs(row.result, out_dir / row.student)
-    write_gradebook(rows, out_dir / "gradebook.csv")
+    write_gradebook(rows, out_dir / "gradebook.csv", part)
     changed = write_changes(regrade, rows, out_dir) if regrade else None
     write_summary(rows, found, out_dir, changed, regrade)
+    if part is not None:
+        with open(out_dir / "summary.md", "a") as summary:
+            summary.write("\n".join(summary_lines(rows, part)) + "\n")
     if similarity is not None:
         try:
             similarity.result()
