@@ -20,8 +20,9 @@ from pathlib import Path
 from ..paths import ROOT
 
 DIST = ROOT / "dist"
-# Instructor tooling that grading never runs (mistakes.py and the benches import the reference).
-NOT_SHIPPED = {"mistakes.py", "kit", "student"}
+# Instructor tooling that grading never runs (mistakes.py and the benches import the reference;
+# written/ scores the notebooks' answers, which staff do apart, as a PDF assignment).
+NOT_SHIPPED = {"mistakes.py", "kit", "student", "written"}
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this for each submission; off Gradescope set AUTOGRADER_ROOT to try it.
@@ -29,6 +30,8 @@ set -u
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 PYTHON="${PYTHON:-$ROOT/venv/bin/python}"   # the venv setup.sh made
 SUBMISSION="$ROOT/submission"
+# Only layers.py and cnn.py are read: the notebooks, their HTML and PDF (the written part,
+# graded by people in a PDF assignment of its own) are ignored wherever they sit.
 # A student who uploaded the submission.zip of `make submit` whole: grade that zip.
 if [ -z "$(find "$SUBMISSION" -name layers.py -print -quit)" ]; then
     ZIPS="$(find "$SUBMISSION" -maxdepth 2 -iname '*.zip' ! -path '*/__MACOSX/*')"
