@@ -124,7 +124,8 @@ def test_the_bundle_sets_itself_up_on_a_fresh_machine(bundle, tmp_path):
 def test_in_the_bundle_instructor_verbs_answer_in_one_line(bundle, tmp_path):
     student = tmp_path / "student"
     shutil.copytree(bundle, student)
-    for verb in (["bench"], ["fixtures"], ["notebooks"], ["grade", "."], ["grade-all", ".", "--out", "x"]):
+    for verb in (["bench"], ["fixtures"], ["notebooks"], ["grade", "."], ["grade-all", ".", "--out", "x"],
+                 ["written", ".", "--out", "x"]):
         done = subprocess.run([sys.executable, "-m", "autograder", *verb], cwd=student, env=ENV,
                               capture_output=True, text=True)
         assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, (verb, done.stderr)
