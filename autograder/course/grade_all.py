@@ -94,7 +94,7 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
         if row.result is not None:
             write_outputs(row.result, out_dir / row.student)
     write_gradebook(rows, out_dir / "gradebook.csv", part)
-    changed = write_changes(regrade, rows, out_dir) if regrade else None
+    changed = write_changes(regrade, rows, out_dir, part) if regrade else None
     write_summary(rows, found, out_dir, changed, regrade)
     if part is not None:
         with open(out_dir / "summary.md", "a") as summary:

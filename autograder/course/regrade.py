@@ -59,11 +59,15 @@ def number(text):
         return None  # empty: no submission, or a column the earlier gradebook lacked
 
 
-def changes(previous, rows):
-    """[(student, what, before, after)] where a score moved, a student came or went."""
+def changes(previous, rows, written=None):
+    """[(student, what, before, after)] where a score moved, a student came or went; with
+    the written part (written_points.py), totals hold its points as the gradebook does."""
     found = []
     now = {row.student: dict(zip(("total", *FUNCTIONS), row.cells()[1:2 + len(FUNCTIONS)]))
            for row in rows}
+    for row in rows:
+        if written is not None and row.result is not None:
+            now[row.student]["total"] = round(now[row.student]["total"] + written.written(row.student), 2)
     for student in sorted(set(previous) | set(now), key=str.lower):
         if student not in previous:
             found.append((student, "student", "", "new in this grading"))
@@ -78,9 +82,9 @@ def changes(previous, rows):
     return found
 
 
-def write_changes(regrade, rows, out_dir):
+def write_changes(regrade, rows, out_dir, written=None):
     """changes.csv and changes.md; returns the changes."""
-    found = changes(regrade.previous, rows)
+    found = changes(regrade.previous, rows, written)
     with open(Path(out_dir) / "changes.csv", "w", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(["student", "what", "before", "after"])

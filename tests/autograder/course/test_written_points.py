@@ -115,3 +115,14 @@ def test_an_unreadable_file_stops_with_a_message(tmp_path):
     (tmp_path / "other.csv").write_text("name,score\nalice,3\n")
     with pytest.raises(WrittenError, match="has no student, question, points column"):
         read_marks(tmp_path / "other.csv")
+
+
+def test_a_regrade_compares_totals_with_the_written_points_on_both_sides(tmp_path):
+    from autograder.course.gradebook import read_gradebook
+    from autograder.course.regrade import changes
+    class_rows = rows("alice")
+    part = apply_marks(class_rows, read_marks(marks_file(tmp_path, full("alice"))))
+    write_gradebook(class_rows, tmp_path / "gradebook.csv", part)
+    previous = read_gradebook(tmp_path / "gradebook.csv")
+    assert [c for c in changes(previous, class_rows, part) if c[0] == "alice"] == []
+    assert [c[1] for c in changes(previous, class_rows) if c[0] == "alice"] == ["total"]  # without it
