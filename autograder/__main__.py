@@ -153,7 +153,7 @@ def grade_all(args):
 
 def written(args):
     from .course.written_points import WrittenError
-    from .written.build import build_written
+    from .written.build import build_written, note_lines
     class_folder(args.folder)
     try:
         students, answered = build_written(args.folder, args.out)
@@ -162,6 +162,8 @@ def written(args):
         return 2
     for key, count in answered.items():
         print(f"{key:<40} {count} of {len(students)} answered")
+    for line in note_lines(students):
+        print(f"note: {line}")
     print(f"written answers: {args.out}/written.html (score them there, then Download "
           f"written.csv); grade-all ... --written written.csv adds the points")
     return 0

@@ -8,6 +8,7 @@ the class folder) stay at the end of the file: nothing typed is lost.
 from pathlib import Path
 
 from ..course.written_points import COLUMNS, read_rows, write_marks
+from ..escape.text import terminal
 from ..grading.answers import read_answers
 from ..paths import NOTEBOOKS
 from ..rubric.written import WRITTEN
@@ -57,3 +58,18 @@ def build_written(folder, out_dir, class_name=None):
                class_name or Path(folder).resolve().name)
     answered = {q.key: sum(not s.answers[q.key].empty for s in students) for q in WRITTEN}
     return students, answered
+
+
+def note_lines(students):
+    """One line per student whose notebooks need a look (also shown on the page): missing
+    notebooks named together, every other note as it is."""
+    lines = []
+    for student in students:
+        missing = sorted({q.notebook for q in WRITTEN
+                          if any(n.endswith("is not in the submission") for n in student.answers[q.key].notes)})
+        others = list(dict.fromkeys(student.notes + [n for a in student.answers.values() for n in a.notes
+                                                     if not n.endswith("is not in the submission")]))
+        said = ([f"no {', '.join(missing)}"] if missing else []) + others
+        if said:
+            lines.append(terminal(f"{student.student}: " + "; ".join(said)))
+    return lines

@@ -52,3 +52,12 @@ def test_no_student_markup_survives_in_the_html(tmp_path):
 def test_data_for_the_script_cannot_close_its_element():
     text = script_json({"x": "</script><script>alert(1)</script><!--"})
     assert "<" not in text and ">" not in text
+
+
+def test_what_needs_a_look_is_said_one_line_per_student(tmp_path):
+    from autograder.written.build import note_lines
+    students, _ = build_written(make_class(tmp_path / "class"), tmp_path / "out")
+    lines = {line.split(":")[0]: line for line in note_lines(students)}
+    assert sorted(lines) == ["carol", "dave"]
+    assert lines["carol"].startswith("carol: no 1_convolution.ipynb, 2_max_pooling.ipynb")
+    assert "2_max_pooling.ipynb: not a notebook: its JSON is broken" in lines["dave"]
