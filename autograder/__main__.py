@@ -13,6 +13,7 @@ import textwrap
 from dataclasses import fields
 from pathlib import Path
 
+from .escape.text import terminal, visible
 from .paths import ROOT
 from .sandbox.limits import Limits
 
@@ -84,11 +85,16 @@ def limit_args(args):
 
 
 def warn_reduced_isolation(results):
-    """Never silent: what did not protect this run, on stderr."""
+    """Never silent: what did not protect this run, on stderr. A submission never graded had
+    no sandbox at all, which is said as that, not as a protection missing."""
     from .grading.report import isolation_words
-    reduced = sorted({isolation_words(r) for r in results} - {"full"})
+    from .grading.triage import NOT_GRADED, status
+    reduced = sorted({isolation_words(r) for r in results if status(r) not in NOT_GRADED} - {"full"})
     for words in reduced:
         print(f"warning: isolation {words}", file=sys.stderr)
+    for result in results:
+        if status(result) in NOT_GRADED:
+            print(terminal(f"warning: {result.student}: {isolation_words(result)}"), file=sys.stderr)
 
 
 # The grader compares arrays element by element: BLAS threads would only spin and contend.
@@ -96,10 +102,20 @@ SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM
 
 
 def grade(args):
-    from .grading.grade import grade_files
-    from .grading.report import function_table, write_outputs
-    from .grading.submission import read_submission, student_name
-    files, notes = read_submission(args.submission)
+    from .grading.grade import grade_files, not_graded
+    from .grading.report import function_table, total_words, write_outputs
+    from .grading.submission import SubmissionError, read_submission, student_name
+    from .grading.triage import COULD_NOT_READ
+    if not Path(args.submission).exists():
+        raise UsageError(f"{args.submission}: no such file or folder")
+    try:
+        files, notes = read_submission(args.submission)
+    except SubmissionError as error:
+        if not args.json:  # alone, it is a usage error; in a class run, a row that says why
+            raise
+        result = not_graded(student_name(args.submission), COULD_NOT_READ, str(error))
+        print(json.dumps(result.to_dict()))
+        return 0
     result = grade_files(student_name(args.submission), files, notes, limits=limits_from(args))
     if args.out:
         write_outputs(result, args.out)
@@ -107,8 +123,7 @@ def grade(args):
         print(json.dumps(result.to_dict()))
     else:
         print("\n".join(function_table(result)))
-        print(f"{result.student}: {result.score:g} / {result.max_score:g}"
-              + (f" -> {args.out}" if args.out else ""))
+        print(f"{visible(result.student)}: {total_words(result)}" + (f" -> {args.out}" if args.out else ""))
     warn_reduced_isolation([result])
     return 0
 
@@ -129,6 +144,18 @@ def class_folder(path):
     return path
 
 
+def late_policy_from(args):
+    """The LatePolicy of --deadline, --late-penalty and --late-cap (None when none is given)."""
+    from .course.late import LatePolicy, LatePolicyError, parse_time
+    if args.deadline is None and args.late_penalty is None:
+        return None
+    try:
+        deadline = parse_time(args.deadline, "--deadline") if args.deadline else None
+        return LatePolicy(deadline, args.late_penalty or 0.0, args.late_cap)
+    except LatePolicyError as error:
+        raise UsageError(str(error)) from None
+
+
 def grade_all(args):
     from .course.grade_all import grade_all as run
     class_folder(args.folder)
@@ -137,13 +164,17 @@ def grade_all(args):
     from .course.written_points import WrittenError
     try:
         rows = run(args.folder, args.out, args.jobs, limit_args(args), base_uid=args.uid,
-                   similarity_against=against, roster=args.roster, written=args.written)
-    except (LayoutError, WrittenError) as error:  # an unreadable class folder or roster: nothing was graded
-        print(f"error: {error}", file=sys.stderr)
+                   similarity_against=against, roster=args.roster,
+                   late_policy=late_policy_from(args), fresh=args.fresh, written=args.written)
+    except (LayoutError, WrittenError) as error:  # an unreadable class folder, roster or written.csv: nothing was graded
+        print(f"error: {terminal(error)}", file=sys.stderr)
         return 2
     for row in rows:
-        print(f"{row.student:<30} " + (f"{row.result.score:6.2f}" if row.result else "  none")
-              + "".join(f"  [{flag}]" for flag in row.flags))
+        total = "  none" if row.result is None else (
+            "      " if row.total is None else f"{row.total:6.2f}")  # never 0 for no grade
+        flags = [f for f in row.values()["flags"].split(" | ") if f]
+        # Names and flags are the students' own words: shown, never obeyed by the terminal.
+        print(f"{visible(row.student):<30} {total}" + "".join(f"  [{visible(flag)}]" for flag in flags))
     print(f"gradebook: {args.out}/gradebook.csv, summary: {args.out}/summary.md")
     warn_reduced_isolation([row.result for row in rows if row.result])
     if against is not None:
@@ -182,9 +213,12 @@ def share(text):
 
 def similarity(args):
     from .course.similarity import run_similarity
-    matches, warnings = run_similarity(args.folder, args.out, args.against, args.cap, args.top)
+    matches, warnings, discounted = run_similarity(args.folder, args.out, args.against, args.cap,
+                                                   args.top)
     for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {visible(warning)}", file=sys.stderr)
+    for line in discounted:
+        print(line)
     shared = sum(1 for m in matches if m.shared)
     print(f"{shared} (pair, function) rows share code: {args.out}/similarity.csv, "
           f"{args.out}/similarity.html (a reason to look, not proof)")
@@ -266,7 +300,7 @@ def export(args):
     except exports.ExportError as error:
         raise UsageError(str(error)) from None
     for warning in outcome.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {visible(warning)}", file=sys.stderr)
     print(outcome.summary(args.out))
     return 0
 
@@ -370,6 +404,18 @@ def build_parser():
                       help="also compare the class function by function (see `similarity`)")
     many.add_argument("--against", action="append", default=[], metavar="FOLDER",
                       help="with --similarity, also compare with FOLDER's submissions")
+    many.add_argument("--fresh", action="store_true",
+                      help="grade every submission again, even those whose results are cached "
+                           "in --out from an earlier run with the same files, rubric and limits")
+    late = many.add_argument_group("late work (days late are rounded up: a minute late is a day)")
+    late.add_argument("--deadline", metavar="WHEN",
+                      help="e.g. 2026-11-20T23:59-08:00 (without a zone: this machine's); "
+                           "Gradescope's submission times are held against it")
+    late.add_argument("--late-penalty", type=float, metavar="PERCENT_PER_DAY",
+                      help="percent of the score taken per day late (Canvas's _LATE_ files, "
+                           "whose time is unknown, count as 1 day)")
+    late.add_argument("--late-cap", type=float, default=100.0, metavar="PERCENT",
+                      help="the most a late penalty takes, in percent (default 100)")
     add_limits(many)
 
     alike = add_verb(verbs, "similarity", similarity, "who shares code with whom, function by function",
@@ -435,7 +481,7 @@ def main(argv=None):
         return args.run(args)
     except (FixtureError, SubmissionError, UsageError, FileNotFoundError,
             NotADirectoryError, LimitsTooLow) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {terminal(error)}", file=sys.stderr)  # may name a student's file
         return 2
     except ModuleNotFoundError as error:
         if not (error.name or "").startswith(("autograder.", "reference")):

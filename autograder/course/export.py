@@ -11,7 +11,11 @@ exported) to the rows the other system reads; reading and writing CSV stay at th
   leaving other assignments out means an import can never put back a grade someone changed
   in Canvas after the export was made. The file keeps the export's delimiter (Canvas may
   write ';') and its byte-order mark, if it had one.
-- `long`: one row per student (student, id, email, score, max, late, status), for anything else.
+- `long`: one row per student (student, id, email, score, max, late, status, raw_score,
+  late_penalty), for anything else.
+
+Scores are the gradebook's totals, after any late penalty grade-all applied (`--deadline`,
+`--late-penalty`); the long export keeps the raw score and the penalty beside them.
 - `moodle`: what Moodle's "Import grades: CSV file" maps: identifier columns (Email address,
   ID number, Username) and one grade column.
 
@@ -27,6 +31,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional
 
+from ..escape import csvcells
+from ..grading.triage import NOT_GRADED
 from ..rubric.cases import RUBRIC
 from ..rubric.written import WRITTEN
 from .written_points import FLAG as WRITTEN_FLAG
@@ -65,6 +71,8 @@ class Grade:
     login: str = ""
     email: str = ""
     late: str = ""               # yes | no | "" (the layout does not say)
+    raw_score: Optional[float] = None  # before a late penalty
+    late_penalty: Optional[float] = None  # percent taken for lateness
     written: tuple = ()          # ((column, text), ...): code, written, per question (--written)
     unmarked: tuple = ()         # the gradebook's flags about missing written points
 
@@ -121,11 +129,14 @@ def entries(row, columns):
 
 
 def status_of(row):
-    """Whole entries only: the notes quote paths from the submission, which the student names."""
+    """Whole entries only: the notes quote paths from the submission, which the student names.
+    A submission that could not be read or graded is FAILED (left for a person), before the
+    empty total that it shares with a student who submitted nothing."""
+    if (row.get("status") or "").strip() in NOT_GRADED or any(
+            e.startswith(FAILED) for e in entries(row, NOTE_COLUMNS)):
+        return FAILED
     if NO_SUBMISSION in entries(row, FLAG_COLUMNS) or parse_number(row.get("total")) is None:
         return NO_SUBMISSION
-    if any(e.startswith(FAILED) for e in entries(row, NOTE_COLUMNS)):
-        return FAILED
     return GRADED
 
 
@@ -139,7 +150,9 @@ def grade_from_row(row):
                  score=parse_number(row.get("total")) if status == GRADED else None,
                  max_score=rubric_total() if most is None else most, status=status,
                  canvas_id=first("canvas_id"), sis_id=first("sis_id"), login=first("login"),
-                 email=first("email"), late=truthy(first("late")), **written_parts(row))
+                 email=first("email"), late=truthy(first("late")),
+                 raw_score=parse_number(row.get("raw_total")) if status == GRADED else None,
+                 late_penalty=parse_number(row.get("late_penalty")), **written_parts(row))
 
 
 # --- the written part (grade-all --written): its columns, and its flags for a person --------
@@ -167,7 +180,7 @@ def read_gradebook(grades):
         if not reader.fieldnames or not {"student", "total"} <= set(reader.fieldnames):
             raise ExportError(f"{path} is not a grade-all gradebook: it has no student and "
                               f"total columns (it has {', '.join(reader.fieldnames or [])})")
-        return [grade_from_row(row) for row in reader]
+        return [grade_from_row(row) for row in csvcells.unescaped_rows(reader)]  # ours: escaped
 
 
 # --- CSV files as other systems write them ----------------------------------------------------
@@ -205,7 +218,8 @@ def read_sheet(path):
 
 def write_sheet(sheet, path):
     with open(path, "w", newline="", encoding="utf-8-sig" if sheet.bom else "utf-8") as file:
-        csv.writer(file, delimiter=sheet.delimiter, lineterminator="\n").writerows(sheet.rows)
+        # No cell a spreadsheet runs as a formula (numbers stay numbers: Canvas reads them).
+        csvcells.writer(file, delimiter=sheet.delimiter, lineterminator="\n").writerows(sheet.rows)
 
 
 def write_rows(rows, path):
@@ -428,7 +442,8 @@ def export_canvas(grades, canvas_export, out, column=None, missing_as_zero=False
 
 # --- long and Moodle --------------------------------------------------------------------------
 
-LONG_COLUMNS = ("student", "id", "email", "score", "max", "late", "status")
+LONG_COLUMNS = ("student", "id", "email", "score", "max", "late", "status", "raw_score",
+                "late_penalty")
 
 
 def given(grade, missing_as_zero):
@@ -446,7 +461,10 @@ def long_rows(grades, missing_as_zero=False):
         score = given(grade, missing_as_zero)
         rows.append([grade.student, grade.best_id, grade.email,
                      "" if score is None else number(score), number(grade.max_score),
-                     grade.late, grade.status, *[dict(grade.written).get(c, "") for c in parts]])
+                     grade.late, grade.status,
+                     "" if grade.raw_score is None else number(grade.raw_score),
+                     "" if grade.late_penalty is None else number(grade.late_penalty),
+                     *[dict(grade.written).get(c, "") for c in parts]])
     return rows
 
 

@@ -18,22 +18,22 @@ from queue import Queue
 from tqdm.auto import tqdm
 
 from ..grading.report import write_outputs
-from ..grading.results import CaseResult, SubmissionResult
+from ..grading.grade import not_graded
+from ..grading.results import SubmissionResult
+from ..grading.triage import GRADER_FAILED
 from ..paths import ROOT
-from ..rubric.cases import selected_cases
 from .gradebook import rows_of, write_gradebook
 from .layouts import read_class, stage
 from .regrade import set_aside, write_changes
+from .report_folders import clash_flag, report_folder, report_keys
 from .roster import read_roster
 from .summary import write_summary
 from .written_points import apply_marks, read_marks, summary_lines
 
 
 def failed_grading(student, why):
-    """A result with every case at zero, so that a crash still gives a full gradebook row."""
-    cases = [CaseResult(g.function, c.title, c.visibility, g.case_points(c), problem=why)
-             for g, c in selected_cases(("public", "hidden"))]
-    return SubmissionResult(student, cases=cases, notes=[f"grading failed: {why}"])
+    """A result for a submission the grader failed on: a full gradebook row, no total."""
+    return not_graded(student, GRADER_FAILED, why)
 
 
 def grade_one(submission, uid, limit_args, timeout):
@@ -52,8 +52,9 @@ def grade_one(submission, uid, limit_args, timeout):
 
 
 def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=900,
-              similarity_against=None, roster=None, written=None):
-    """Grade every submission; write per-student outputs, gradebook.csv and the summary.
+              similarity_against=None, roster=None, late_policy=None, fresh=False, written=None):
+    """Grade every submission; write per-student outputs (in out_dir/reports/<key>/, see
+    report_folders.py), gradebook.csv and the summary.
 
     The class folder may be in any layout of layouts.py; with `roster` (a CSV file) every
     roster student gets a row. An earlier grading in out_dir is set aside, not overwritten
@@ -85,26 +86,32 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
         results = list(tqdm(pool.map(job, found.submissions), total=len(found.submissions),
                             desc="grading", unit="submission"))
     plotting.join()
-    rows = rows_of(found, results, people)
+    rows = rows_of(found, results, people, late_policy)
     part = apply_marks(rows, marks) if marks is not None else None
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    regrade = set_aside(out_dir, [row.student for row in rows if row.result is not None])
+    keys = report_keys(row.student for row in rows if row.result is not None)
+    regrade = set_aside(out_dir, keys.values())
     for row in rows:
         if row.result is not None:
-            write_outputs(row.result, out_dir / row.student)
+            flag = clash_flag(row.student, keys[row.student])
+            if flag:
+                row.flags.append(flag)
+            write_outputs(row.result, report_folder(out_dir, keys[row.student]))
     write_gradebook(rows, out_dir / "gradebook.csv", part)
     changed = write_changes(regrade, rows, out_dir, part) if regrade else None
-    write_summary(rows, found, out_dir, changed, regrade)
-    if part is not None:
-        with open(out_dir / "summary.md", "a") as summary:
-            summary.write("\n".join(summary_lines(rows, part)) + "\n")
+    alike = None
     if similarity is not None:
         try:
-            similarity.result()
+            matches, _, discounted = similarity.result()
+            alike = (matches, discounted)
         except Exception as error:  # the grades are written: a failed comparison must not undo them
             print(f"warning: the similarity report failed ({error!r}); the grades stand",
                   file=sys.stderr)
+    write_summary(rows, found, out_dir, changed, regrade, alike)
+    if part is not None:
+        with open(out_dir / "summary.md", "a") as summary:
+            summary.write("\n".join(summary_lines(rows, part)) + "\n")
     return rows
 
 

@@ -1,10 +1,13 @@
 """Class layouts: which system laid out a class folder, and whose submission is what.
 
 Course staff hand grade-all what their systems give them. Each layout below is a recogniser:
-a function that looks at the class folder's entries and either passes (None) or claims the
-folder, returning its submissions, the junk it skipped and its warnings. The first that
-claims wins, and the summary says which (LAYOUTS: the specific ones before the catch-all).
-Adding a layout (Moodle, say) is one function here, one line in LAYOUTS and one test.
+a function that looks at the class folder's entries and either passes (None) or claims them,
+returning its submissions, the junk it skipped and its warnings. A Gradescope export is a
+folder of its own and claims the whole folder. Otherwise layouts mix: Canvas claims the
+files it named, one-folder-per-student claims the folders and zips left, and each student is
+graded whichever way they came; an entry is junk only when no layout claims it, and the
+summary says which layout claimed what. Adding a layout (Moodle, say) is one function here,
+a few lines in `claim` and one test.
 
 - Gradescope's "export submissions": `submission_<id>/` folders and `submission_metadata.yml`
   (submitters' names, sids and emails; a group submission lists several, each gets the grade);
@@ -17,6 +20,9 @@ Junk is skipped and listed, never graded: `__MACOSX/`, dot-files, symbolic links
 folder when it sits inside the class, files that are neither Python nor zip. Two submissions
 that resolve to the same student are both graded, kept apart as `alice#1` and `alice#2`, and
 listed as duplicates for a person to settle: neither is dropped, neither overwrites the other.
+
+Names and identifiers are the students' own: control and bidi characters in them are shown
+(`<U+202E>`), never passed on to the gradebook, reports or the terminal.
 """
 import re
 import shutil
@@ -25,6 +31,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..escape.text import safe_key, visible
 from ..grading.submission import WANTED, SubmissionError, ignored, read_submission
 
 # What a layout may know of a student, in the gradebook's order.
@@ -62,11 +69,34 @@ class ClassFolder:
     junk: list = field(default_factory=list)        # (entry, why skipped)
     warnings: list = field(default_factory=list)
     duplicates: list = field(default_factory=list)  # a sentence each
+    claimed: dict = field(default_factory=dict)     # layout -> [entry] of its submissions
+
+    @classmethod
+    def merged(cls, parts):
+        """One ClassFolder of the parts that layouts claimed of one folder ("mixed: ..." when
+        more than one claimed submissions)."""
+        parts = [p for p in parts if p is not None]
+        claimed = {p.layout: [s.entry for s in p.submissions] for p in parts if p.submissions}
+        layout = (next(iter(claimed)) if len(claimed) == 1 else
+                  "mixed: " + " and ".join(f"{name} ({len(e)})" for name, e in claimed.items()))
+        found = cls(layout, claimed=claimed)
+        for part in parts:
+            found.submissions += part.submissions
+            found.junk += part.junk
+            found.warnings += part.warnings
+        return found
 
 
-def safe_key(text):
-    """A student key usable as a folder name on any system."""
-    return re.sub(r"[^\w.@+-]+", "_", str(text)).strip("._") or "unnamed"
+# Files that come with a class folder and are no one's submission (the instructor's notes, a
+# README): skipped and listed, but not as something a person must look at.
+PAPERWORK = re.compile(r"(readme|notes?|grading[ _-]?notes?)([ ._-].*)?|.*\.(md|txt|rst)", re.I)
+
+
+def is_paperwork(entry):
+    """Whether a skipped entry (as listed in ClassFolder.junk) is only paperwork or system
+    clutter, which no person needs to look at."""
+    name = entry.rstrip("/")
+    return bool(PAPERWORK.fullmatch(name)) or name == "__MACOSX" or name.startswith(".")
 
 
 def is_python_or_zip(path):
@@ -112,12 +142,12 @@ def read_gradescope_metadata(path, warnings):
 def gradescope_students(record, folder_name):
     """Students of one metadata record; the sid names them, else the email, else the name."""
     record = record if isinstance(record, dict) else {}
-    submitted_at = str(record.get(":created_at") or "")
+    submitted_at = visible(record.get(":created_at") or "")
     students = []
     for person in record.get(":submitters") or []:
         if not isinstance(person, dict):
             continue
-        name, sid, email = (str(person.get(k) or "") for k in (":name", ":sid", ":email"))
+        name, sid, email = (visible(person.get(k) or "") for k in (":name", ":sid", ":email"))
         key = safe_key(sid or email or name or folder_name)
         students.append(Student(key, {"name": name, "sid": sid, "email": email,
                                       "submitted_at": submitted_at}))
@@ -160,11 +190,15 @@ CANVAS_FILE = re.compile(r"(?P<login>.+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<file
 CANVAS_RENAMED = re.compile(r"-\d+(?=\.[^.]+$|$)")  # layers-1.py: uploaded again under one name
 
 
+def canvas_named(entries):
+    return [e for e in entries if e.is_file() and CANVAS_FILE.fullmatch(e.name)]
+
+
 def canvas(folder, entries):
     files = [e for e in entries if e.is_file()]
     matched = {e: CANVAS_FILE.fullmatch(e.name) for e in files}
     named = [e for e in files if matched[e]]
-    if not named or len(named) * 2 < len(entries):
+    if not named:
         return None
     found = ClassFolder("Canvas bulk download")
     for entry in entries:
@@ -176,10 +210,10 @@ def canvas(folder, entries):
         by_user.setdefault(matched[entry]["user"], []).append(entry)
     logins = {}
     for user, entries_of in by_user.items():
-        logins.setdefault(matched[entries_of[0]]["login"], []).append(user)
+        logins.setdefault(visible(matched[entries_of[0]]["login"]), []).append(user)
     for user, entries_of in sorted(by_user.items()):
         first = matched[entries_of[0]]
-        login = first["login"]
+        login = visible(first["login"])
         key = safe_key(login if len(logins[login]) == 1 else f"{login}_{user}")
         late = any(matched[e]["late"] for e in entries_of)
         student = Student(key, {"login": login, "canvas_user_id": user,
@@ -200,13 +234,13 @@ def canvas_submission(student, entries, matched, junk):
             junk.append((entry.name, "neither a Python file nor a zip"))
     python = {name: e for name, e in newest.items() if name.lower().endswith(".py")}
     zips = [e for name, e in newest.items() if name.lower().endswith(".zip")]
-    entry = ", ".join(sorted(e.name for e in entries))
+    entry = visible(", ".join(sorted(e.name for e in entries)))
     if zips and not python:
-        notes = [f"several zips uploaded; graded the newest, {zips[-1].name}"] if len(zips) > 1 else []
+        notes = [f"several zips uploaded; graded the newest, {visible(zips[-1].name)}"] if len(zips) > 1 else []
         return Submission([student], entry, path=zips[-1], notes=notes)
     notes = []
     if zips:
-        notes.append("also uploaded " + ", ".join(z.name for z in zips)
+        notes.append("also uploaded " + visible(", ".join(z.name for z in zips))
                      + ": not read, the Python files were graded")
     if not newest:
         notes.append("uploaded no Python file and no zip: nothing to grade")
@@ -226,22 +260,22 @@ def holds_wanted(zip_path):
 def inside_folder(folder):
     """What to grade in a student's folder, with notes: the folder itself when it holds a
     layers.py or cnn.py at any depth, else the zip in it (e.g. `make submit`'s)."""
-    def visible(path):
+    def readable(path):  # neither hidden nor a symbolic link
         return not ignored(path.relative_to(folder).as_posix()) and not path.is_symlink()
 
-    if any(p.name in WANTED and visible(p) for p in folder.rglob("*.py")):
+    if any(p.name in WANTED and readable(p) for p in folder.rglob("*.py")):
         return folder, []
-    zips = sorted((p for p in folder.rglob("*") if p.suffix.lower() == ".zip" and visible(p)
+    zips = sorted((p for p in folder.rglob("*") if p.suffix.lower() == ".zip" and readable(p)
                    and p.is_file()), key=lambda p: p.relative_to(folder).as_posix())
     if not zips:
         return folder, []  # graded as it is: the grader says what is missing
     useful = [z for z in zips if holds_wanted(z)] or zips
     chosen = max(useful, key=lambda z: z.stat().st_mtime)
-    notes = [f"graded the zip inside the folder, {chosen.relative_to(folder).as_posix()}"]
+    notes = [f"graded the zip inside the folder, {visible(chosen.relative_to(folder).as_posix())}"]
     if len(zips) > 1:
         others = [z.relative_to(folder).as_posix() for z in zips if z != chosen]
         notes.append(f"several zips in the folder; the newest with the files was graded, "
-                     f"not {', '.join(others)}")
+                     f"not {visible(', '.join(others))}")
     return chosen, notes
 
 
@@ -254,10 +288,11 @@ def per_student(folder, entries):
         if entry.is_dir():
             path, notes = inside_folder(entry)
             # named as the folder or zip is: a name this file system already holds
-            found.submissions.append(Submission([Student(entry.name)], entry.name + "/",
-                                                path=path, notes=notes))
+            found.submissions.append(Submission([Student(visible(entry.name))],
+                                                visible(entry.name) + "/", path=path, notes=notes))
         elif entry.suffix.lower() == ".zip":
-            found.submissions.append(Submission([Student(entry.stem)], entry.name, path=entry))
+            found.submissions.append(Submission([Student(visible(entry.stem))], visible(entry.name),
+                                                path=entry))
         elif entry.suffix.lower() == ".py":
             found.junk.append((entry.name, "a loose Python file, in no student's folder or zip"))
         else:
@@ -265,7 +300,7 @@ def per_student(folder, entries):
     return found if found.submissions else None
 
 
-LAYOUTS = (gradescope, canvas, per_student)  # order matters: the catch-all comes last
+LAYOUTS = (gradescope, canvas, per_student)  # the catch-all comes last
 
 
 # ---------------------------------------------------------------- reading a class
@@ -290,12 +325,23 @@ def claim(folder, out_dir, layouts):
             junk.append((entry.name + ("/" if entry.is_dir() else ""), why))
         else:
             entries.append(entry)
-    for recognise in layouts:
-        found = recognise(folder, entries)
-        if found is not None:
-            found.junk[:0] = junk
-            return found
-    return None
+    found = gradescope(folder, entries) if gradescope in layouts else None
+    if found is None:  # Canvas's files, and the folders and zips of the rest, side by side
+        named = canvas_named(entries) if canvas in layouts else []
+        rest = [e for e in entries if e not in named]
+        parts = [canvas(folder, named)]
+        students = per_student(folder, rest) if per_student in layouts and rest else None
+        if students is None and parts[0] is not None:
+            parts[0].junk += [(e.name + ("/" if e.is_dir() else ""),
+                               "not named as Canvas names submitted files") for e in rest]
+        parts.append(students)
+        if all(part is None for part in parts):
+            return None
+        found = ClassFolder.merged(parts)
+    else:
+        found.claimed = {found.layout: [s.entry for s in found.submissions]}
+    found.junk[:0] = junk
+    return found
 
 
 def keep_duplicates_apart(found):

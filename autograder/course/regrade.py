@@ -1,17 +1,21 @@
 """Regrading into an --out folder that already holds a gradebook.
 
 Nothing of the earlier grading is overwritten silently: its gradebook.csv and summary.md move
-to `previous/<UTC time>/`, and so do the report folders of students who are not in this
-grading (kept there, not left beside the current ones as if they were current). What changed,
-per student and function, goes to changes.csv and changes.md.
+to `previous/<UTC time>/`, and so do the report folders (`reports/<key>/`) of students who are
+not in this grading (kept there, not left beside the current ones as if they were current), and
+report folders an older kit wrote at the out folder's root. What changed, per student and
+function, goes to changes.csv and changes.md.
 """
-import csv
 import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..escape import csvcells
+from ..escape.markdown import code, text
 from .gradebook import FUNCTIONS, read_gradebook
+from .report_folders import REPORTS
+from .written_points import total_with_written
 
 MOVED_ASIDE = ("gradebook.csv", "summary.md", "summary.png", "changes.csv", "changes.md")
 
@@ -27,9 +31,19 @@ def is_report_folder(path):
     return path.is_dir() and ((path / "results.json").exists() or (path / "report.md").exists())
 
 
-def set_aside(out_dir, graded):
-    """Move the earlier grading out of the way, and the report folders of students not among
-    `graded` (those with a result now); None when out_dir holds no gradebook."""
+def stale_report_folders(out_dir, current):
+    """Report folders not among `current` (keys of reports/), and any an older kit wrote at
+    out_dir's root (which no longer holds any)."""
+    here = sorted(p for p in (out_dir / REPORTS).iterdir() if p.name not in current) \
+        if (out_dir / REPORTS).is_dir() else []
+    older = sorted(p for p in out_dir.iterdir() if p.name not in ("previous", REPORTS))
+    return [folder for folder in here + older if is_report_folder(folder)]
+
+
+def set_aside(out_dir, current):
+    """Move the earlier grading out of the way, and the report folders whose keys are not
+    among `current` (those of students with a result now); None when out_dir holds no
+    gradebook."""
     out_dir = Path(out_dir)
     if not (out_dir / "gradebook.csv").is_file():
         return None
@@ -44,11 +58,13 @@ def set_aside(out_dir, graded):
         if (out_dir / name).exists():
             shutil.move(out_dir / name, kept_in / name)
     regrade = Regrade(previous, kept_in)
-    current = set(graded)
-    for folder in sorted(out_dir.iterdir()):
-        if folder.name not in current and folder.name != "previous" and is_report_folder(folder):
-            shutil.move(folder, kept_in / "reports" / folder.name)
-            regrade.stale.append(folder.name)
+    for folder in stale_report_folders(out_dir, set(current)):
+        (kept_in / REPORTS).mkdir(exist_ok=True)
+        target = kept_in / REPORTS / folder.name
+        if target.exists():  # an older kit's alice/ beside reports/alice/: keep both
+            target = kept_in / REPORTS / f"{folder.name}-root"
+        shutil.move(folder, target)
+        regrade.stale.append(target.name)
     return regrade
 
 
@@ -63,11 +79,10 @@ def changes(previous, rows, written=None):
     """[(student, what, before, after)] where a score moved, a student came or went; with
     the written part (written_points.py), totals hold its points as the gradebook does."""
     found = []
-    now = {row.student: dict(zip(("total", *FUNCTIONS), row.cells()[1:2 + len(FUNCTIONS)]))
-           for row in rows}
+    now = {row.student: {what: row.values()[what] for what in ("total", *FUNCTIONS)} for row in rows}
     for row in rows:
-        if written is not None and row.result is not None:
-            now[row.student]["total"] = round(now[row.student]["total"] + written.written(row.student), 2)
+        if written is not None:
+            now[row.student]["total"] = total_with_written(row, written)
     for student in sorted(set(previous) | set(now), key=str.lower):
         if student not in previous:
             found.append((student, "student", "", "new in this grading"))
@@ -86,7 +101,7 @@ def write_changes(regrade, rows, out_dir, written=None):
     """changes.csv and changes.md; returns the changes."""
     found = changes(regrade.previous, rows, written)
     with open(Path(out_dir) / "changes.csv", "w", newline="") as file:
-        writer = csv.writer(file)
+        writer = csvcells.writer(file)  # names are the students': never a formula
         writer.writerow(["student", "what", "before", "after"])
         writer.writerows(found)
     moved = {student for student, what, *_ in found if what == "total"}
@@ -96,9 +111,10 @@ def write_changes(regrade, rows, out_dir, written=None):
              f"- students new in this grading: {sum(1 for c in found if c[3] == 'new in this grading')}",
              f"- students no longer in the class: {sum(1 for c in found if c[3] == 'not in this grading')}"]
     if regrade.stale:
-        lines.append(f"- their report folders moved to `{regrade.kept_in.relative_to(out_dir)}/reports/`: "
-                     + ", ".join(regrade.stale))
+        lines.append(f"- their report folders moved to `{regrade.kept_in.relative_to(out_dir)}/{REPORTS}/`: "
+                     + ", ".join(map(code, regrade.stale)))
     lines += ["", "| student | what | before | after |", "|---|---|---|---|"]
-    lines += [f"| {s} | {w} | {b} | {a} |" for s, w, b, a in found] or ["| - | no change | | |"]
+    lines += [f"| {text(s)} | {w} | {text(b)} | {a} |"  # a name (and an old cell) is data
+              for s, w, b, a in found] or ["| - | no change | | |"]
     (Path(out_dir) / "changes.md").write_text("\n".join(lines) + "\n")
     return found

@@ -8,6 +8,7 @@ login, and last the name squashed to letters and digits (Canvas names its files 
 "Smith, John" -> smithjohn). Every roster student who submitted nothing gets a row of their own.
 """
 import csv
+import io
 import re
 from dataclasses import dataclass, field
 
@@ -75,11 +76,19 @@ def column_of(headers):
     return columns
 
 
+def delimiter_of(text):
+    """The separator of a CSV file's header: ',' unless it holds more ';' or tabs (Canvas and
+    Excel write ';' where the decimal mark is a comma), counted outside quotes."""
+    header = re.sub(r'"[^"]*"', "", text.split("\n", 1)[0])
+    return max((",", ";", "\t"), key=lambda mark: (header.count(mark), mark == ","))
+
+
 def read_roster(path):
     """[Person] from a roster CSV; raises RosterError or FileNotFoundError with a reason."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as file:
-            rows = list(csv.reader(file))
+            text = file.read()
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter_of(text)))
     except UnicodeDecodeError:
         raise RosterError(f"{path} is not a UTF-8 CSV file: save it as CSV UTF-8") from None
     except FileNotFoundError:

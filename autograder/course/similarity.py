@@ -10,6 +10,11 @@ How (the winnowing of Schleimer, Wilkerson and Aiken, SIGMOD 2003, as MOSS does 
    found in more than `cap` of the class (as MOSS's -m and Dolos's -M);
 4. a pair's similarity for a function is the Jaccard index of its two fingerprint sets,
    |A & B| / |A | B|, in 0..1; 0 when nothing is left of either.
+5. the cap discounts *fragments* (idioms, the lines a hint gives away), never a whole function
+   shared: a pair whose function is identical or nearly so once the stub is discounted
+   (Jaccard at least WHOLE, of at least MIN_WHOLE fingerprints each) is scored without the
+   cap. Otherwise a solution copied by a third of a class would vanish for being common.
+   What each discount removed (pairs alike before it, not after) is counted and said.
 
 Why not copydetect (MIT; 0.5.0 of March 2024 is its latest release, by one author): it
 was tried, function by function, on a class of real CS231n solutions with disguised copies
@@ -23,12 +28,12 @@ algorithm is about fifty lines, on tokens, per function.
 
 It reports, it never accuses: similar code is a reason to look, not proof.
 """
-import csv
 import zlib
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
+from ..escape import csvcells
 from ..grading.submission import SubmissionError
 from ..paths import ASSIGNMENT
 from ..rubric.cases import RUBRIC
@@ -40,6 +45,9 @@ WINDOW = 4        # winnowing window: a shared run of K + WINDOW - 1 = 9 tokens 
 MIN_STATEMENT = 3  # tokens: shorter statements are not fingerprinted
 DEFAULT_CAP = 0.3  # fragments in more than this share of the class are what everybody writes
 MIN_COMMON = 2    # ...and in more than this many students: a copied pair is never "common"
+WHOLE = 0.9       # Jaccard, stub discounted: the whole function is shared, not a fragment
+MIN_WHOLE = 8     # fingerprints: fewer is a function too short to tell a copy from the idiom
+NOTABLE = 0.5     # a pair this alike in a function is worth a look (the page's "alike")
 FUNCTIONS = tuple(graded.function for graded in RUBRIC)
 
 
@@ -100,6 +108,7 @@ class FunctionPrint:
     source: str
     tokens: list
     positions: dict                       # hash -> [(start, end)] token spans of its runs
+    own: frozenset = field(default=frozenset())   # after the stub's fingerprints
     kept: frozenset = field(default=frozenset())  # after the stub and the frequency cap
 
     @classmethod
@@ -123,6 +132,13 @@ class Match:
     shared: int       # fingerprints in common, after the discounts
     prints_a: int
     prints_b: int
+    whole: bool = False  # the whole function shared: scored without the cap
+    before_cap: float = 0.0   # the similarity with the stub discounted only
+    before_stub: float = 0.0  # ... with nothing discounted
+
+    def compared(self, a, b):
+        """The fingerprints of the two FunctionPrints that this similarity counts."""
+        return (a.own, b.own) if self.whole else (a.kept, b.kept)
 
 
 class Starter:
@@ -181,22 +197,31 @@ def apply_discounts(entries, others, starter, cap):
     The share is counted in the class only; the --against entries lose the same fragments.
     """
     for function in FUNCTIONS:
-        dropped = starter.hashes[function] | common_fingerprints(entries, function, cap)
+        common = common_fingerprints(entries, function, cap)
         for entry in [*entries, *others]:
             if function in entry.prints:
                 found = entry.prints[function]
-                found.kept = frozenset(found.positions) - dropped
+                found.own = frozenset(found.positions) - starter.hashes[function]
+                found.kept = found.own - common
+
+
+def jaccard(one, other):
+    union = len(one | other)
+    return len(one & other) / union if union else 0.0
 
 
 def compare(a, b, function):
-    """The Match of two entries on one function, or None when one of them lacks it."""
+    """The Match of two entries on one function, or None when one of them lacks it. A
+    function shared whole (WHOLE, MIN_WHOLE) is scored with the stub discounted only."""
     if function not in a.prints or function not in b.prints:
         return None
-    kept_a, kept_b = a.prints[function].kept, b.prints[function].kept
-    union = len(kept_a | kept_b)
-    shared = len(kept_a & kept_b)
-    return Match(a.name, b.name, function, shared / union if union else 0.0, shared,
-                 len(kept_a), len(kept_b))
+    found_a, found_b = a.prints[function], b.prints[function]
+    before_cap = jaccard(found_a.own, found_b.own)
+    whole = before_cap >= WHOLE and min(len(found_a.own), len(found_b.own)) >= MIN_WHOLE
+    set_a, set_b = (found_a.own, found_b.own) if whole else (found_a.kept, found_b.kept)
+    return Match(a.name, b.name, function, jaccard(set_a, set_b), len(set_a & set_b),
+                 len(set_a), len(set_b), whole, before_cap,
+                 jaccard(frozenset(found_a.positions), frozenset(found_b.positions)))
 
 
 def similarities(entries, others=(), starter=None, cap=DEFAULT_CAP):
@@ -222,26 +247,79 @@ def similarities(entries, others=(), starter=None, cap=DEFAULT_CAP):
     return matches, spread
 
 
+@dataclass
+class Discounted:
+    """How many (pair, function) were alike (NOTABLE) before a discount and not after it."""
+    by_stub: int = 0
+    by_cap: int = 0
+    whole: int = 0     # shared whole, so kept whatever the cap
+
+    @classmethod
+    def of(cls, matches):
+        counts = cls()
+        for match in matches:
+            counts.by_stub += match.before_stub >= NOTABLE > match.before_cap
+            counts.by_cap += match.before_cap >= NOTABLE > match.similarity
+            counts.whole += match.whole
+        return counts
+
+    def lines(self, cap):
+        return [f"{self.whole} (pair, function) share the whole function (identical or nearly, "
+                "the stub aside): listed whatever the cap",
+                f"{self.by_cap} (pair, function) alike only through fragments found in more than "
+                f"{cap:.0%} of the class: discounted by the cap",
+                f"{self.by_stub} (pair, function) alike only through the starter code: discounted"]
+
+
+@dataclass
+class PairAcross:
+    """Two students over every function both wrote: the functions alike, the mean."""
+    student_a: str
+    student_b: str
+    alike: list       # functions at NOTABLE or more, most similar first
+    mean: float       # over the functions with code left after the discounts
+    compared: int
+
+
+def pairs_across_functions(matches):
+    """PairAcross of every pair that shares anything: alike in more functions first, then by
+    mean similarity."""
+    pairs = {}
+    for match in matches:
+        if match.prints_a or match.prints_b:  # a function with nothing left says nothing
+            pairs.setdefault((match.student_a, match.student_b), []).append(match)
+    ranked = []
+    for (a, b), found in pairs.items():
+        mean = sum(m.similarity for m in found) / len(found)
+        if mean:
+            alike = [m.function for m in sorted(found, key=lambda m: -m.similarity)
+                     if m.similarity >= NOTABLE]
+            ranked.append(PairAcross(a, b, alike, mean, len(found)))
+    ranked.sort(key=lambda p: (-len(p.alike), -p.mean, p.student_a, p.student_b))
+    return ranked
+
+
 CSV_COLUMNS = ("student_a", "student_b", "function", "similarity", "shared", "prints_a",
-               "prints_b")
+               "prints_b", "whole_function")
 
 
 def write_csv(matches, path):
     """similarity.csv: one row per pair and function that share anything, most similar first."""
     with open(path, "w", newline="") as file:
-        writer = csv.writer(file)
+        writer = csvcells.writer(file)  # names are the students': never a formula
         writer.writerow(CSV_COLUMNS)
         for match in matches:
             if match.shared:
                 writer.writerow([match.student_a, match.student_b, match.function,
                                  f"{match.similarity:.3f}", match.shared, match.prints_a,
-                                 match.prints_b])
+                                 match.prints_b, "yes" if match.whole else ""])
 
 
 def run_similarity(folder, out_dir, against=(), cap=DEFAULT_CAP, top=30):
     """Compare a class (and it against each `against` folder); write the CSV and the page.
 
-    An `against` entry is named FOLDER/entry. Returns (matches, warnings).
+    An `against` entry is named FOLDER/entry. Returns (matches, warnings, lines that say
+    what the discounts removed).
     """
     from .similarity_report import write_html  # the page imports nothing from here
     if not 0 < cap <= 1:
@@ -258,7 +336,10 @@ def run_similarity(folder, out_dir, against=(), cap=DEFAULT_CAP, top=30):
     settings = {"class": f"{folder} ({len(entries)} submissions)",
                 "compared against": ", ".join(f"{a}" for a in against) or "nothing else",
                 "fingerprint": f"runs of {K} normalised tokens, winnowing window {WINDOW}",
-                "frequency cap": f"fragments in more than {cap:.0%} of the class are ignored"}
+                "frequency cap": f"fragments in more than {cap:.0%} of the class are ignored, "
+                                 "never a whole function shared"}
+    discounted = Discounted.of(matches).lines(cap)
     by_name = {entry.name: entry for entry in [*entries, *others]}
-    write_html(matches, spread, by_name, out_dir / "similarity.html", settings, top, warnings)
-    return matches, warnings
+    write_html(matches, spread, by_name, out_dir / "similarity.html", settings, top, warnings,
+               pairs_across_functions(matches)[:top], discounted)
+    return matches, warnings, discounted

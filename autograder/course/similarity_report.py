@@ -78,38 +78,29 @@ def histogram_svg(values, bins=20, width=260, height=90):
 def pair_section(match, entries):
     a, b = entries[match.student_a], entries[match.student_b]
     found_a, found_b = a.prints[match.function], b.prints[match.function]
-    shared = found_a.kept & found_b.kept
+    mine, theirs = match.compared(found_a, found_b)
+    shared = mine & theirs
     title = (f"{escape(match.student_a)} &harr; {escape(match.student_b)} &middot; "
              f"<code>{escape(match.function)}</code> &middot; {match.similarity:.2f} "
-             f"({match.shared} fragments shared of {match.prints_a} and {match.prints_b})")
+             f"({match.shared} fragments shared of {match.prints_a} and {match.prints_b}"
+             + ("; the whole function, so the cap does not apply" if match.whole else "") + ")")
     sides = "".join(f'<div><p class="who">{escape(name)}</p><pre>{highlighted(found, shared)}'
                     f"</pre></div>" for name, found in ((match.student_a, found_a),
                                                         (match.student_b, found_b)))
     return f'<h3>{title}</h3>\n<div class="pair">{sides}</div>'
 
 
-def overview_rows(matches, top):
-    """The `top` pairs by mean similarity over the functions both wrote and that have code
-    left after the discounts, as table rows."""
-    pairs = {}
-    for match in matches:
-        if match.prints_a or match.prints_b:  # a function with nothing left says nothing
-            pairs.setdefault((match.student_a, match.student_b), []).append(match)
-    ranked = sorted(pairs.items(), key=lambda item: -sum(m.similarity for m in item[1])
-                    / len(item[1]))
-    rows = []
-    for (a, b), found in ranked[:top]:
-        mean = sum(m.similarity for m in found) / len(found)
-        if not mean:
-            break  # the rest share nothing
-        alike = ", ".join(m.function for m in found if m.similarity >= 0.5) or "none"
-        rows.append(f"<tr><td>{escape(a)}</td><td>{escape(b)}</td><td>{mean:.2f}</td>"
-                    f"<td>{len(found)}</td><td>{escape(alike)}</td></tr>")
-    return "".join(rows)
+def overview_rows(pairs):
+    """similarity.PairAcross, ranked, as table rows."""
+    return "".join(f"<tr><td>{escape(p.student_a)}</td><td>{escape(p.student_b)}</td>"
+                   f"<td>{p.mean:.2f}</td><td>{p.compared}</td><td>{len(p.alike)}: "
+                   f"{escape(', '.join(p.alike) or 'none')}</td></tr>" for p in pairs)
 
 
-def write_html(matches, spread, entries, path, settings, top=30, warnings=()):
-    """similarity.html; `entries` maps names to Entry, `settings` is shown as given."""
+def write_html(matches, spread, entries, path, settings, top=30, warnings=(), pairs=(),
+               discounted=()):
+    """similarity.html; `entries` maps names to Entry, `settings` is shown as given, `pairs`
+    the PairAcross to list, `discounted` lines that say what the discounts removed."""
     shown = [m for m in matches if m.shared][:top]
     figures, empty = [], []
     for function, values in spread.items():
@@ -132,17 +123,20 @@ def write_html(matches, spread, entries, path, settings, top=30, warnings=()):
         "<h1>Similarity across the class, function by function</h1>",
         f'<p class="caution">{escape(CAUTION)}</p>',
         f"<table>{rows}</table>",
+        "<h2>What the discounts removed</h2>",
+        "<ul>" + "".join(f"<li>{escape(line)}</li>" for line in discounted) + "</ul>",
         f"<ul>{notes}</ul>" if notes else "",
         "<h2>What is normal for each function</h2>",
         "<p>Similarity of every pair of the class that has code left once the starter code and "
         "what most of the class writes are discounted (log-scaled bar heights).</p>",
         f'<div class="histograms">{"".join(figures)}</div>',
         "<h2>Pairs across functions</h2>",
-        "<p>Mean similarity over the functions both students wrote (leaving out those with "
-        "nothing left after the discounts); a pair alike in many "
-        "functions says more than one alike in one short function.</p>",
+        "<p>Pairs alike (0.5 or more) in more functions first, then by mean similarity over "
+        "the functions both students wrote (leaving out those with nothing left after the "
+        "discounts); a pair alike in many functions says more than one alike in one short "
+        "function.</p>",
         '<table class="overview"><tr><th>student</th><th>student</th><th>mean</th>'
-        f"<th>functions compared</th><th>at 0.5 or more</th></tr>{overview_rows(matches, top)}"
+        f"<th>functions compared</th><th>alike (0.5 or more)</th></tr>{overview_rows(pairs)}"
         "</table>",
         f"<h2>The {len(shown)} most similar functions, side by side</h2>",
         "<p>Highlighted: fragments the two share after discounting the starter code and what "

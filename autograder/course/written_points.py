@@ -4,8 +4,8 @@ written.csv has a row per student and question (student, question, points, max, 
 `python -m autograder written` writes it and its page downloads it, or as a person edits it in
 a spreadsheet. `grade-all --written written.csv` adds each student's points per question
 (columns named by the question, `1_convolution Q1`), their sum (`written`) and the code's own
-score (`code`) to the gradebook, after its other columns; `total` and `max` grow by them, so
-that every export carries them.
+score (`code`) to the gradebook, after its other columns; `total`, `raw_total` and `max` grow
+by them (a late penalty is taken from the whole), so that every export carries them.
 
 Nothing is a silent 0: a graded student missing from written.csv, or a question without
 points (blank, not a number, negative, above its maximum), is flagged on the student's row
@@ -20,6 +20,7 @@ from pathlib import Path
 from ..escape.csvcells import unescaped_rows, writer
 from ..escape.markdown import code as md_code, text as md_text
 from ..rubric.written import WRITTEN, by_key, written_total
+from .late import LatePolicy
 
 COLUMNS = ("student", "question", "points", "max", "comment")
 FLAG = "written:"  # every gradebook flag of this part begins so
@@ -149,11 +150,19 @@ def apply_marks(rows, marks, questions=WRITTEN):
     return part
 
 
+def total_with_written(row, part):
+    """The row's total with its written points, a late penalty taken from both; "" when the
+    code could not be graded (never a total made of the written part alone)."""
+    if row.result is None or row.total is None:
+        return ""
+    return LatePolicy.applied(row.result.score + part.written(row.student), row.late_penalty)
+
+
 def widen(columns, rows, lines, part):
-    """The gradebook's columns and lines with the written part: total and max grown, and
-    `code`, `written` and a column per question added after the others."""
+    """The gradebook's columns and lines with the written part: total, raw_total and max
+    grown, and `code`, `written` and a column per question added after the others."""
     columns = list(columns)
-    at_total, at_max = columns.index("total"), columns.index("max")
+    at = {name: columns.index(name) for name in ("total", "raw_total", "max")}
     keys = [q.key for q in part.questions]
     widened = []
     for row, cells in zip(rows, lines):
@@ -161,11 +170,13 @@ def widen(columns, rows, lines, part):
         if row.result is None:
             widened.append(cells + [""] * (2 + len(keys)))
             continue
-        code, written = cells[at_total], part.written(row.student)
-        cells[at_total] = round(code + written, 2)
-        cells[at_max] = round(cells[at_max] + written_total(part.questions), 2)
+        cells[at["total"]] = total_with_written(row, part)
+        if row.total is not None:
+            cells[at["raw_total"]] = round(row.result.score + part.written(row.student), 2)
+        cells[at["max"]] = round(cells[at["max"]] + written_total(part.questions), 2)
         scores = part.scores.get(row.student, {})
-        widened.append(cells + [code, written, *[scores.get(k, "") for k in keys]])
+        code = row.result.score if row.total is not None else ""
+        widened.append(cells + [code, part.written(row.student), *[scores.get(k, "") for k in keys]])
     return columns + ["code", "written", *keys], widened
 
 

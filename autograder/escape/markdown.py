@@ -5,6 +5,9 @@
 - `code`: an inline code span whose backtick fence is longer than any run inside it.
 - `block`: a fenced block whose fence is longer than any run of backticks in the payload, so no
   line of it can close the block; inside a fence nothing is markup.
+- `prose`: a sentence of ours that quotes names or code in backticks (a note, an integrity
+  finding): its code spans stay code spans (re-fenced by `code`), the rest is `text`, so a
+  backtick in what it quotes can end nothing early.
 """
 import re
 
@@ -38,3 +41,25 @@ def block(value, info=""):
     value = visible(value, keep="\n\t")
     fence = _fence(value, 3)
     return f"{fence}{info}\n{value}\n{fence}"
+
+
+def prose(value):
+    """Text in which backtick-quoted parts are code spans (CommonMark's rule: a run of n
+    backticks closes at the next run of exactly n) and all else is `text`. Whatever the
+    split, every piece comes out escaped, so the split decides only how it looks."""
+    value, pieces, start, at = str(value), [], 0, 0
+    while True:
+        opening = _TICKS.search(value, at)
+        if opening is None:
+            break
+        closing = re.compile(f"(?<!`){opening.group()}(?!`)").search(value, opening.end())
+        if closing is None:  # an unmatched run is plain text, escaped below
+            at = opening.end()
+            continue
+        inner = value[opening.end():closing.start()]
+        if len(inner) > 1 and inner[0] == inner[-1] == " " and inner.strip(" "):
+            inner = inner[1:-1]  # the padding `code` adds around a backtick
+        pieces += [text(value[start:opening.start()]), code(inner)]
+        start = at = closing.end()
+    pieces.append(text(value[start:]))
+    return "".join(pieces)

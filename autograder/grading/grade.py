@@ -18,6 +18,7 @@ from .diagnosis import diagnose_outputs, diagnose_submission
 from ..rubric.fixtures import FIXTURES, load_fixture, split_fixture
 from .integrity import defined_names, inspect, provided_redefinitions
 from .results import CaseResult, SubmissionResult
+from .triage import NOT_GRADED
 from ..sandbox.limits import Limits
 from ..sandbox.sandbox import Sandbox, WorkerFailed
 
@@ -125,6 +126,15 @@ def missing_case(graded, case, why):
     result = CaseResult(graded.function, case.title, case.visibility, graded.case_points(case))
     result.problem = why.split(" —")[0] + " (see the note at the top)"
     return result
+
+
+def not_graded(student, state, why):
+    """The result of a submission that was never graded (`state` of triage.NOT_GRADED): every
+    case at zero so that reports still list them, but no total counts (triage.status)."""
+    assert state in NOT_GRADED, state
+    cases = [CaseResult(g.function, c.title, c.visibility, g.case_points(c), problem=why)
+             for g, c in selected_cases((PUBLIC, HIDDEN))]
+    return SubmissionResult(student, cases=cases, notes=[f"grading failed: {why}"], failure=state)
 
 
 def grade_files(student, files, notes=(), visibilities=(PUBLIC, HIDDEN), functions=None,

@@ -14,10 +14,12 @@ is what could change a grade without the graded functions earning it:
 Provided functions are not judged by their text here: layers.py carries affine, relu and
 softmax in every year (filled in by students in some years), so `provided_redefinitions` lists
 where the file defines them, and grading runs each on a case and reports it only if it behaves
-differently. Every finding names the file, the line and the function it is in.
+differently. Every finding names the file, the line and the function it is in; code it quotes
+is a code span no backtick in that code can end (escape.markdown.code).
 """
 import ast
 
+from ..escape.markdown import code
 from ..rubric.cases import PROVIDED, RUBRIC
 
 GRADED = {graded.function for graded in RUBRIC}
@@ -157,16 +159,16 @@ class Finder:
                     self.add(node, f"module-level code rebinds `{target.id}`: a graded or provided "
                                    "function must be defined as a function, not replaced")
                 elif isinstance(target, ast.Attribute) and root_name(target) is not None:
-                    self.add(node, f"module-level code assigns `{ast.unparse(target)}`, changing "
+                    self.add(node, f"module-level code assigns {code(ast.unparse(target))}, changing "
                                    "code that is not yours to change")
         for node in ast.walk(self.tree):  # patching a module from inside a function, too
             if id(node) in self.owner:
                 for target in flat_targets(node):
                     if isinstance(target, ast.Attribute) and root_name(target) in modules:
-                        self.add(node, f"assigns `{ast.unparse(target)}`, patching an imported module")
+                        self.add(node, f"assigns {code(ast.unparse(target))}, patching an imported module")
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setattr" and \
                     node.args and root_name(node.args[0]) in modules | GRADED | {"ThreeLayerConvNet"}:
-                self.add(node, f"`{ast.unparse(node)}` patches code that is not yours to change")
+                self.add(node, f"{code(ast.unparse(node))} patches code that is not yours to change")
 
     def defined_twice(self):
         lines = {}

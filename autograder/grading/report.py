@@ -1,18 +1,35 @@
-"""Writing a graded submission: Gradescope's results.json and a Markdown report for humans."""
+"""Writing a graded submission: Gradescope's results.json and a Markdown report for humans.
+
+What a student controls (their name, messages, tracebacks, printed output, names in notes, code
+quoted in findings) is data in both: results.json is plain text with control characters shown,
+report.md escapes it (escape/), so no payload closes a block or forges a line.
+"""
 import json
 from pathlib import Path
+
+from ..escape import markdown
+from ..escape.text import terminal, visible
+from .triage import NOT_GRADED, error_of, exception_part, fix_first, repeated_errors, status
 
 # Hidden cases count from the start, and students see their details once grades are published.
 VISIBILITY = {"public": "visible", "hidden": "after_published"}
 
 
-def case_feedback(case):
-    """Everything a student needs about one case, as plain text."""
+def case_feedback(case, said_once=None):
+    """Everything a student needs about one case, as plain text. An error in `said_once`
+    ({error: its number at the top of the report}) is named, not repeated."""
     lines = [f"{'PASS' if case.passed else 'FAIL'}  {case.name}  ({case.score:g}/{case.max_score:g})"]
-    if case.problem:
-        lines.append(f"  {case.problem}")
-    if case.traceback:
+    number = (said_once or {}).get(error_of(case))
+    if number is None:
+        lines += [f"  {case.problem}"] if case.problem else []
         lines += ["  " + line for line in case.traceback.splitlines()]
+    else:  # where it happened stays; what it says is at the top
+        error, trace = error_of(case), case.traceback.rstrip()
+        if case.problem and error not in case.problem:
+            lines.append(f"  {case.problem}")
+        frames = trace[:len(trace) - len(exception_part(trace))] if exception_part(trace) else ""
+        lines += ["  " + line for line in frames.rstrip().splitlines()]
+        lines.append(f"  error {number} of \"Read this first\" (the same in several cases)")
     for check in case.checks:
         lines.append(f"  [{'ok' if check.passed else 'x'}] {check.message}")
     for mistake in case.mistakes:
@@ -28,7 +45,12 @@ def case_feedback(case):
 
 
 def isolation_words(result):
-    """One line: "full" or "reduced: what was missing" (what protected this run, never silent)."""
+    """One line: "full" or "reduced: what was missing" (what protected this run, never silent);
+    for a submission never graded, that the sandbox never started and why."""
+    if status(result) in NOT_GRADED:
+        why = next((n.split(": ", 1)[-1] for n in result.notes if n.startswith("grading failed")),
+                   status(result))
+        return f"not graded: the sandbox never started because {why}"
     if not result.isolation:
         return "unknown: the sandbox did not start"
     reduced = result.reduced_isolation()
@@ -36,11 +58,12 @@ def isolation_words(result):
 
 
 def submission_summary(result):
-    lines = [f"{result.student}: {result.score:g} / {result.max_score:g}"]
-    lines += [f"Note: {note}" for note in result.notes]
-    lines += [f"Integrity: {problem}" for problem in result.integrity]
+    """A few lines of plain text; a newline inside a name or a note is shown, never obeyed."""
+    lines = [f"{visible(result.student)}: {total_words(result)}"]
+    lines += [f"Note: {visible(note)}" for note in result.notes]
+    lines += [f"Integrity: {visible(problem)}" for problem in result.integrity]
     if isolation_words(result) != "full":
-        lines.append(f"Isolation {isolation_words(result)}")
+        lines.append(visible(f"Isolation {isolation_words(result)}"))
     return "\n".join(lines)
 
 
@@ -50,6 +73,10 @@ def gradescope_results(result):
         "score": result.score,
         "execution_time": result.execution_time,
         "output": submission_summary(result),
+        # Shown as plain text, never rendered as Markdown or HTML, whatever a student wrote.
+        "output_format": "text",
+        "test_output_format": "text",
+        "test_name_format": "text",
         "stdout_visibility": "hidden",
         "extra_data": {"isolation": result.isolation},
         "tests": [{
@@ -57,31 +84,61 @@ def gradescope_results(result):
             "score": round(case.score, 4),
             "max_score": round(case.max_score, 4),
             "status": "passed" if case.passed else "failed",
-            "output": case_feedback(case),
+            "output": terminal(case_feedback(case)),
             "visibility": VISIBILITY[case.visibility],
         } for case in result.cases],
     }
 
 
+def total_words(result):
+    """"71.5 / 100", or "not graded (could not read)": never a 0 that nothing earned."""
+    state = status(result)
+    if state in NOT_GRADED:
+        return f"not graded ({state})"
+    return f"{result.score:g} / {result.max_score:g}"
+
+
 def markdown_report(result):
-    lines = [f"# {result.student}: {result.score:g} / {result.max_score:g}", ""]
+    lines = [f"# {markdown.text(result.student)}: {total_words(result)}", ""]
     isolation = isolation_words(result)
-    if result.notes or result.integrity or isolation != "full":
+    first, repeated = fix_first(result), repeated_errors(result)
+    said_once = {error: number for number, (error, _) in enumerate(repeated, 1)}
+    if first or repeated or result.notes or result.integrity or isolation != "full":
         lines += ["## Read this first", ""]
-        lines += [f"- {note}" for note in result.notes]
-        lines += [f"- **integrity:** {problem}" for problem in result.integrity]
+        if first:
+            lines.append(f"- **Fix first:** {markdown.prose(first)}")
+        lines += [f"- {markdown.prose(note)}" for note in result.notes]
+        lines += [f"- **integrity:** {markdown.prose(problem)}" for problem in result.integrity]
         if isolation != "full":
-            lines.append(f"- **isolation {isolation}**")
+            lines.append(f"- **isolation {markdown.prose(isolation)}**")
         lines.append("")
+        for number, (error, count) in enumerate(repeated, 1):
+            lines += [f"Error {number}, the same in {count} cases (said here once, not in each "
+                      "case):", "", markdown.block(error), ""]
     lines += ["| function | score |", "|---|---|"]
-    lines += [f"| `{name}` | {score:g} / {most:g} |" for name, (score, most) in result.by_function().items()]
+    lines += [f"| {markdown.code(name, in_table=True)} | {score:g} / {most:g} |"
+              for name, (score, most) in result.by_function().items()]
     lines += ["", "## Cases", ""]
-    for case in result.cases:
-        lines += ["```", case_feedback(case), "```", ""]
+    for group in alike_in_a_row(result.cases, said_once):
+        lines += [markdown.block("\n".join(group)), ""]  # no line of a payload can close it
     lines.append(f"Graded in {result.execution_time:.1f} s. What protected this run: "
                  + "; ".join(f"{name}: {words}" for name, (on, words) in result.isolation.items() if on)
                  + ".")
     return "\n".join(lines) + "\n"
+
+
+def alike_in_a_row(cases, said_once):
+    """The cases' feedback, cases in a row that failed with the same words in one block: their
+    headers, then those words once ([[line]] per block)."""
+    blocks, previous = [], None
+    for case in cases:
+        head, *body = case_feedback(case, said_once).split("\n")
+        if body and not case.passed and body == previous:
+            blocks[-1].insert(len(blocks[-1]) - len(body), head)
+        else:
+            blocks.append([head, *body])
+        previous = body if not case.passed else None
+    return blocks
 
 
 def write_outputs(result, out_dir):

@@ -45,6 +45,7 @@ class SubmissionResult:
     notes: list = field(default_factory=list)      # how the submission was read
     execution_time: float = 0.0
     isolation: dict = field(default_factory=dict)  # protection -> [in force?, in words]
+    failure: str = ""           # "could not read" | "grader failed": no grade (triage.py)
 
     @property
     def score(self):

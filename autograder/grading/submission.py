@@ -6,6 +6,8 @@ anywhere; such members are skipped and reported. Sizes are capped against zip bo
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from ..escape.text import visible
+
 MAX_FILE_BYTES = 1 << 20
 MAX_MEMBERS = 5000
 WANTED = {"layers.py": "layers.py", "cnn.py": "classifiers/cnn.py"}
@@ -36,7 +38,8 @@ def choose(candidates, notes):
             notes.append(f"no {base} found in the submission: its functions score 0")
             continue
         if len(found) > 1:
-            notes.append(f"several {base} found; graded {found[0]} (ignored: {', '.join(found[1:])})")
+            notes.append(f"several {base} found; graded {visible(found[0])} "
+                         f"(ignored: {visible(', '.join(found[1:]))})")
         chosen[rel] = found[0]
     return chosen
 
@@ -70,12 +73,13 @@ def read_zip(path, notes):
         for rel, member in chosen.items():
             info = lookup[member]
             if info.file_size > MAX_FILE_BYTES:
-                notes.append(f"{member} is {info.file_size} bytes, over the {MAX_FILE_BYTES} limit: not graded")
+                notes.append(f"{visible(member)} is {info.file_size} bytes, over the "
+                             f"{MAX_FILE_BYTES} limit: not graded")
                 continue
             try:
                 files[rel] = archive.read(info)[:MAX_FILE_BYTES]
             except (zipfile.BadZipFile, OSError, RuntimeError) as error:
-                notes.append(f"{member} could not be read from the zip ({error})")
+                notes.append(f"{visible(member)} could not be read from the zip ({error})")
         return files
 
 
@@ -111,5 +115,6 @@ def read_submission(path):
 
 
 def student_name(path):
+    """The name a submission is graded under: its folder's or zip's, control characters shown."""
     name = Path(path).name
-    return name[:-4] if name.lower().endswith(".zip") else name
+    return visible(name[:-4] if name.lower().endswith(".zip") else name)

@@ -74,6 +74,7 @@ class Case:
     weight: float = 1.0
     kind: Optional[str] = None  # when it differs from its function's kind
     self_check: bool = True     # backward: also compare with the numerical gradient
+    outputs: Optional[tuple] = None  # only these outputs are graded (None: all it returns)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,14 @@ def bn(shape, mode="train", scale=1.0, shift=0.0, **extra):
             "beta": randn(shape[1]), "bn_param": {"mode": mode, **extra}}
 
 
+def test_bn(shape):
+    """Test mode on running averages unlike the batch's own statistics."""
+    D = shape[1]
+    return {**bn(shape, mode="test", scale=2.0, shift=1.0),
+            "bn_param.running_mean": randn(D, scale=0.5),
+            "bn_param.running_var": randn(D, scale=0.2, shift=1.0)}
+
+
 def bn_steps(shape, steps, momentum):
     """`steps` train-mode batches, then a test-mode batch, stacked along a first axis."""
     return dict(bn(shape, momentum=momentum), x=randn(steps + 1, *shape, scale=2.0, shift=1.0))
@@ -138,14 +147,17 @@ NET = {"input_dim": (3, 8, 8), "num_filters": 4, "filter_size": 3, "hidden_dim":
        "num_classes": 5, "dtype": "float64"}
 
 
-def net(reg, n=4):
-    C, H, W = NET["input_dim"]
-    F, HH, hidden, classes = NET["num_filters"], NET["filter_size"], NET["hidden_dim"], NET["num_classes"]
+def net(reg, n=4, **sizes):
+    """A loss case of the net in NET's sizes, or others (input_dim, filter_size, ...)."""
+    kwargs = dict(NET, **sizes, reg=reg)
+    C, H, W = kwargs["input_dim"]
+    F, HH, hidden, classes = (kwargs[k] for k in ("num_filters", "filter_size", "hidden_dim",
+                                                  "num_classes"))
     return {"X": randn(n, C, H, W), "y": labels(n, classes),
             "W1": randn(F, C, HH, HH, scale=0.3), "b1": randn(F, scale=0.1),
             "W2": randn(F * H * W // 4, hidden, scale=0.2), "b2": randn(hidden, scale=0.1),
             "W3": randn(hidden, classes, scale=0.3), "b3": randn(classes, scale=0.1),
-            "kwargs": dict(NET, reg=reg)}
+            "kwargs": kwargs}
 
 
 def net_init(**kwargs):
@@ -206,6 +218,13 @@ RUBRIC = (
         Case("test mode after 3 train steps", PUBLIC, bn_steps((10, 4), 3, 0.9), kind="bn_steps"),
         Case("test mode after 6 train steps, momentum 0.7", HIDDEN, bn_steps((16, 3), 6, 0.7),
              kind="bn_steps"),
+        # Test mode is half the function's work, but above it is one check of three in two
+        # cases: these grade its output alone (given running averages), so that a wrong test
+        # mode costs more than a third of the function and a running-average slip less.
+        Case("test mode, given running averages", HIDDEN, test_bn((12, 4)), weight=1.5,
+             outputs=("out",)),
+        Case("test mode, given running averages, N = 1", HIDDEN, test_bn((1, 5)), weight=1.5,
+             outputs=("out",)),
     )),
     Graded("batchnorm_backward", 6, "backward",
            forward="batchnorm_forward", tolerance=GRADIENT_TOL, mistakes=(
@@ -268,6 +287,10 @@ RUBRIC = (
             weight_scale=0.05), kind="net_init"),
         Case("loss and gradients, reg = 0", PUBLIC, net(0.0), weight=1.5),
         Case("loss and gradients, reg = 0.5", HIDDEN, net(0.5), weight=1.5),
+        # A net that only works for square inputs, or for the 3x3 and 7x7 filters of the
+        # notebooks (padding hard-coded), fails here.
+        Case("loss and gradients, non-square input (10 x 6), 5x5 filters, reg = 0.1", HIDDEN,
+             net(0.1, n=3, input_dim=(2, 10, 6), filter_size=5), weight=1.5),
     )),
 )
 

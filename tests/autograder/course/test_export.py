@@ -16,6 +16,7 @@ import pytest
 from autograder.__main__ import main
 from autograder.course.export import (
     ExportError, export_canvas, export_long, export_moodle, read_gradebook)
+from autograder.course.gradebook import COLUMNS, FUNCTIONS
 
 TOTALS = ["Current Points", "Final Points", "Current Score", "Unposted Current Score",
           "Final Score", "Unposted Final Score", "Current Grade", "Unposted Current Grade",
@@ -55,8 +56,7 @@ def canvas_export(tmp_path):
 
 
 # gradebook.csv's columns as grade-all writes them (functions cut to one here).
-GRADEBOOK = ["student", "total", "conv_forward_naive", "max", "name", "login", "email", "sid",
-             "canvas_user_id", "late", "submitted_at", "submission", "flags", "integrity"]
+GRADEBOOK = [c for c in COLUMNS if c not in FUNCTIONS[1:]]
 
 
 def row(student, total, **cells):
@@ -236,15 +236,20 @@ def test_long_has_a_row_per_student_with_blank_for_no_grade(tmp_path):
     grades = write_class(tmp_path / "grades", [
         row("ada", "93.5", canvas_user_id="101", email="ada@uni.edu"),
         row("bea", "", email="bea@uni.edu", sid="S9", flags="no submission"),
-        row("grace", "0", canvas_user_id="103", late="late", integrity="grading failed: time-out")])
+        row("grace", "0", canvas_user_id="103", late="late", integrity="grading failed: time-out"),
+        row("ivy", "", canvas_user_id="104", status="could not read",
+            integrity="grading failed: ivy.zip is not a readable zip file"),
+        row("jo", "45", raw_total="90", late_penalty="50", days_late="5", late="late")])
     export_long(grades, tmp_path / "long.csv")
     assert read_csv(tmp_path / "long.csv") == [
-        ["student", "id", "email", "score", "max", "late", "status"],
-        ["ada", "101", "ada@uni.edu", "93.5", "100", "", "graded"],
-        ["bea", "S9", "bea@uni.edu", "", "100", "", "no submission"],
-        ["grace", "103", "", "", "100", "yes", "grading failed"]]
+        ["student", "id", "email", "score", "max", "late", "status", "raw_score", "late_penalty"],
+        ["ada", "101", "ada@uni.edu", "93.5", "100", "", "graded", "", ""],
+        ["bea", "S9", "bea@uni.edu", "", "100", "", "no submission", "", ""],
+        ["grace", "103", "", "", "100", "yes", "grading failed", "", ""],
+        ["ivy", "104", "", "", "100", "", "grading failed", "", ""],
+        ["jo", "", "", "45", "100", "yes", "graded", "90", "50"]]
     export_long(grades, tmp_path / "long.csv", missing_as_zero=True)
-    assert [r[3] for r in read_csv(tmp_path / "long.csv")[1:]] == ["93.5", "0", ""]
+    assert [r[3] for r in read_csv(tmp_path / "long.csv")[1:]] == ["93.5", "0", "", "", "45"]
 
 
 def test_moodle_file_has_identifiers_and_one_grade_column_and_only_graded_students(tmp_path):

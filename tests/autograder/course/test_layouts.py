@@ -134,7 +134,7 @@ def test_make_submit_zips_in_student_folders_score_what_they_hold(folders_class,
     assert "one folder or zip per student" in summary
     for junk in ("__MACOSX/", ".DS_Store", "grading notes.txt", "`layers.py`"):
         assert junk in summary
-    assert not (out / "__MACOSX").exists() and not (out / "grades").exists()
+    assert not (out / "reports" / "__MACOSX").exists() and not (out / "reports" / "grades").exists()
 
 
 def test_two_submissions_of_one_student_are_kept_apart(tmp_path, reference_zip, stub_zip):
@@ -160,7 +160,8 @@ def test_duplicates_are_graded_each_into_its_own_report(tmp_path, reference_zip,
     rows = grade_all(klass, out)
     assert {k: float(r["total"]) for k, r in rows.items()} == {"alice#1": 0, "alice#2": 100}
     assert all("duplicate" in r["flags"] for r in rows.values())
-    assert (out / "alice#1" / "report.md").exists() and (out / "alice#2" / "report.md").exists()
+    assert (out / "reports" / "alice_1" / "report.md").exists()
+    assert (out / "reports" / "alice_2" / "report.md").exists()
     assert "Duplicates" in (out / "summary.md").read_text()
 
 
@@ -285,7 +286,7 @@ def test_a_gradescope_class_grades_each_submitter(gradescope_class, tmp_path):
     assert float(rows["2001"]["total"]) == 100 and rows["2001"]["name"] == "Alice Smith"
     assert rows["2002"]["total"] == rows["2003"]["total"] == "0.0"
     assert rows["2003"]["submission"] == "submission_202/"
-    assert (out / "2003" / "results.json").exists()
+    assert (out / "reports" / "2003" / "results.json").exists()
 
 
 # ---------------------------------------------------------------- similarity reads layouts too

@@ -62,7 +62,7 @@ def test_a_regrade_keeps_the_previous_gradebook_and_says_what_changed(tmp_path):
     kept = list((out / "previous").iterdir())
     assert len(kept) == 1 and (kept[0] / "gradebook.csv").read_text() == first
     assert (kept[0] / "reports" / "carol" / "report.md").exists()
-    assert not (out / "carol").exists() and (out / "erin" / "report.md").exists()
+    assert not (out / "reports" / "carol").exists() and (out / "reports" / "erin" / "report.md").exists()
     with open(out / "changes.csv", newline="") as file:
         found = {(r["student"], r["what"]): r for r in csv.DictReader(file)}
     assert float(found["bob", "total"]["before"]) == 0 and float(found["bob", "total"]["after"]) == 100

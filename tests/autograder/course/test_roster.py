@@ -52,13 +52,16 @@ def test_canvas_submissions_match_by_user_id_and_the_absent_get_a_row(tmp_path):
                               Student("leecarol", {"canvas_user_id": "1003", "login": "leecarol"}),
                               Student("stranger", {"canvas_user_id": "4242"}))
     rows = {r.student: r for r in rows_of(found, results, people)}
-    assert rows["smithalice"].identifiers["sid"] == "S001"
-    assert rows["smithalice"].identifiers["name"] == "Smith, Alice"
-    assert rows["smithalice"].identifiers["login"] == "smithalice"  # the layout's own stays
+    # one spelling per student: the roster's login, as the absent Bob's row has it
+    assert set(rows) == {"asmith", "clee", "stranger", "bjones"}
+    assert rows["asmith"].identifiers["sid"] == "S001"
+    assert rows["asmith"].identifiers["name"] == "Smith, Alice"
+    assert rows["asmith"].identifiers["login"] == "asmith" == rows["asmith"].result.student
     assert rows["stranger"].flags == [NOT_ON_ROSTER]
     absent = rows["bjones"]
     assert absent.result is None and absent.flags == [NO_SUBMISSION]
-    assert absent.cells()[1] == "" and absent.identifiers["canvas_user_id"] == "1002"
+    assert absent.values()["total"] == "" and absent.identifiers["canvas_user_id"] == "1002"
+    assert absent.values()["status"] == NO_SUBMISSION
 
 
 def test_folder_names_match_logins_emails_and_squashed_names(tmp_path):
@@ -102,3 +105,12 @@ def test_grade_all_stops_on_a_bad_roster_before_grading(tmp_path, capsys):
                  "--roster", str(tmp_path / "missing.csv")])
     assert code == 2 and "--roster" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_semicolon_separated_roster_is_read_as_such(tmp_path):
+    """Canvas (and Excel) write ';' where the decimal mark is a comma."""
+    text = CANVAS_ROSTER.replace(",", ";").replace('"Smith; Alice"', '"Smith, Alice"') \
+        .replace('"Jones; Bob"', '"Jones, Bob"').replace('"Lee; Carol"', '"Lee, Carol"') \
+        .replace('"Student; Test"', '"Student, Test"')
+    people = read_roster(write(tmp_path, text))
+    assert people == read_roster(write(tmp_path, CANVAS_ROSTER, "comma.csv"))

@@ -267,17 +267,45 @@ def test_starter_code_alone_scores_nothing(klass):
     assert all(m.similarity == 0 and m.shared == 0 for m in involving_starter)  # ... and nothing
 
 
-def test_frequency_cap_discounts_what_most_of_the_class_writes(tmp_path, reference_files):
+def test_a_function_shared_whole_is_listed_whatever_the_cap(tmp_path, reference_files):
     folder = tmp_path / "class"
-    for index in range(5):  # five identical copies: everything they write is "common"
-        write_submission(folder / f"same{index}", reference_files)
+    for index in range(5):  # five copies of one file in a class of six: "common", yet copies
+        files = {rel: disguise(text) if index % 2 else text for rel, text in reference_files.items()}
+        write_submission(folder / f"same{index}", files)
     layers = honest(reference_files["layers.py"], HONEST_A)
     write_submission(folder / "apart", {**reference_files, "layers.py": layers})
-    capped, _ = similarities(read_entries(folder, Starter()), cap=0.3)
-    uncapped, _ = similarities(read_entries(folder, Starter()), cap=1.0)
-    capped, uncapped = by_pair(capped), by_pair(uncapped)
-    assert uncapped[("same0", "same1", "conv_forward_naive")] == 1.0
-    assert capped[("same0", "same1", "conv_forward_naive")] == 0.0
+    matches, _ = similarities(read_entries(folder, Starter()), cap=0.3)
+    score = by_pair(matches)
+    for function in FUNCTIONS:
+        assert score[("same0", "same1", function)] >= 0.9, function
+    whole = {m.function for m in matches if m.whole and "apart" not in (m.student_a, m.student_b)}
+    assert whole == set(FUNCTIONS)
+    assert score[("same0", "apart", "conv_forward_naive")] < 0.5
+
+
+def with_statement(source, function, statement):
+    """`source` (a file) with `statement` added as the first line of `function`'s body."""
+    body = function_source(source, function)
+    first, rest = body.split("\n", 1)
+    return replace_function(source, function, f"{first}\n    {statement}\n{rest}")
+
+
+def test_the_cap_discounts_a_fragment_everybody_writes(tmp_path, reference_files):
+    idiom = 'assert x.ndim == 4, "x must be (N, C, H, W), as the docstring says"'
+    layers = reference_files["layers.py"]
+    for name, text in (("original", layers), ("honest_a", honest(layers, HONEST_A)),
+                       ("honest_b", honest(layers, HONEST_B))):
+        files = {**reference_files, "layers.py": with_statement(text, "conv_forward_naive", idiom)}
+        write_submission(tmp_path / "class" / name, files)
+    entries = read_entries(tmp_path / "class", Starter())
+    capped, _ = similarities(entries, cap=0.3)
+    uncapped, _ = similarities(read_entries(tmp_path / "class", Starter()), cap=1.0)
+    pair = ("honest_a", "honest_b", "conv_forward_naive")
+    assert by_pair(capped)[pair] < by_pair(uncapped)[pair] < 0.5
+    idiom_prints = set(fingerprints(normalised_tokens(f"def f(x):\n    {idiom}\n")))
+    for entry in entries:  # the idiom is in all three: gone from what is compared
+        found = entry.prints["conv_forward_naive"]
+        assert idiom_prints & set(found.own) and not idiom_prints & found.kept
 
 
 def test_a_copied_pair_is_never_common_in_a_small_class(tmp_path, reference_files):
@@ -357,7 +385,7 @@ def test_against_folders_name_their_entries(klass, tmp_path, reference_files):
     previous = tmp_path / "last_year"
     write_submission(previous / "old_student", {**reference_files,
                                                 "layers.py": disguise(reference_files["layers.py"])})
-    matches, _ = run_similarity(klass, tmp_path / "out", against=[previous])
+    matches, _, _ = run_similarity(klass, tmp_path / "out", against=[previous])
     names = {m.student_b for m in matches} | {m.student_a for m in matches}
     assert "last_year/old_student" in names
     top = [m for m in matches if "last_year/old_student" in (m.student_a, m.student_b)]
@@ -380,7 +408,7 @@ def test_an_unreadable_submission_is_left_out_not_fatal(tmp_path, reference_file
     folder = tmp_path / "class"
     write_submission(folder / "fine", reference_files)
     (folder / "broken.zip").write_bytes(b"not a zip")
-    matches, warnings = run_similarity(folder, tmp_path / "out")
+    matches, warnings, _ = run_similarity(folder, tmp_path / "out")
     assert any("broken" in w for w in warnings)
     assert (tmp_path / "out" / "similarity.csv").exists()
 
@@ -426,3 +454,18 @@ def test_the_out_folder_inside_the_class_is_no_student(tmp_path, reference_files
     write_submission(folder / "report", reference_files)  # what looks like a submission
     assert len(read_entries(folder, Starter())) == 2
     assert [e.name for e in read_entries(folder, Starter(), out_dir=folder / "report")] == ["alice"]
+
+
+def test_three_of_nine_sharing_one_file_are_listed_and_the_page_says_what_was_discounted(
+        tmp_path, reference_files, stub_files):
+    """Issue 18's class: three byte-identical files in nine, beyond --cap 0.3 of the class."""
+    folder = tmp_path / "class"
+    for index in range(9):
+        write_submission(folder / f"s{index}", reference_files if index < 3 else stub_files)
+    matches, _, discounted = run_similarity(folder, tmp_path / "out")
+    copied = [m for m in matches if {m.student_a, m.student_b} <= {"s0", "s1", "s2"}]
+    assert len(copied) == 3 * len(FUNCTIONS) and all(m.similarity == 1.0 and m.whole for m in copied)
+    assert discounted[0].startswith(f"{len(copied)} (pair, function) share the whole function")
+    page = (tmp_path / "out" / "similarity.html").read_text()
+    assert "What the discounts removed" in page and "discounted by the cap" in page
+    assert "highest 1.00" in page  # the histograms no longer read "highest 0.00"

@@ -126,3 +126,16 @@ def test_a_regrade_compares_totals_with_the_written_points_on_both_sides(tmp_pat
     previous = read_gradebook(tmp_path / "gradebook.csv")
     assert [c for c in changes(previous, class_rows, part) if c[0] == "alice"] == []
     assert [c[1] for c in changes(previous, class_rows) if c[0] == "alice"] == ["total"]  # without it
+
+
+def test_a_late_penalty_is_taken_from_code_and_written_alike(tmp_path):
+    class_rows = rows("alice")
+    class_rows[0].late_penalty = 10.0
+    part = apply_marks(class_rows, read_marks(marks_file(tmp_path, full("alice"))))
+    write_gradebook(class_rows, tmp_path / "gradebook.csv", part)
+    with open(tmp_path / "gradebook.csv", newline="") as file:
+        alice = next(csv.DictReader(file))
+    raw = result("alice", 40.0).score + len(WRITTEN)
+    assert float(alice["raw_total"]) == raw
+    assert float(alice["total"]) == round(raw * 0.9, 2)
+    assert float(alice["code"]) == result("alice", 40.0).score and float(alice["written"]) == len(WRITTEN)

@@ -91,3 +91,16 @@ def test_dict_writer_escapes_header_and_cells():
     writer.writeheader()
     writer.writerow({"student": "@me", "=total": 10})
     assert buffer.getvalue().splitlines() == ["student,'=total", "'@me,10"]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_prose_keeps_code_spans_and_escapes_the_rest(payload):
+    sentence = f"layers.py, line 3, in `f`: assigns {markdown.code(payload)}, then {payload}"
+    rendered = render("- " + markdown.prose(sentence) + "\n")
+    assert not live_html(rendered), rendered
+    assert rendered.count("<li>") == 1 and "<h1" not in rendered
+    assert "<code>f</code>" in rendered
+
+
+def test_prose_shows_a_quoted_name_as_code():
+    assert render(markdown.prose("`alice` is missing")) == "<p><code>alice</code> is missing</p>\n"

@@ -84,9 +84,14 @@ def test_cli_writes_gradescope_results_and_exits_zero(tmp_path, reference_folder
 
 
 def test_cli_reports_a_missing_submission_clearly(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "nope")],
+    for missing in ("nope", "nope.zip"):
+        done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / missing)],
+                              cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 2 and f"{missing}: no such file or folder" in done.stderr
+    (tmp_path / "notes.txt").write_text("not a submission")
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "notes.txt")],
                           cwd=ROOT, capture_output=True, text=True)
-    assert done.returncode == 2 and "neither a folder nor a .zip" in done.stderr
+    assert done.returncode == 2 and "not a readable zip file" in done.stderr
 
 
 @pytest.mark.slow
@@ -104,7 +109,7 @@ def test_grade_all_builds_a_gradebook_for_the_example_submissions(tmp_path):
     assert "assigned (=) instead of accumulated" in summary
     assert "| most frequent diagnoses |" in summary and "fix batchnorm_forward first (1)" in summary
     assert (out / "summary.png").read_bytes()[:4] == b"\x89PNG"
-    assert json.loads((out / "alice_complete" / "results.json").read_text())["score"] == 100
+    assert json.loads((out / "reports" / "alice_complete" / "results.json").read_text())["score"] == 100
 
 
 def test_points_need_not_sum_to_one_hundred(monkeypatch, reference_files):

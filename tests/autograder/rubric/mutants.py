@@ -143,6 +143,29 @@ def batchnorm_test_without_affine(x, gamma, beta, bn_param):
     return ref.batchnorm_forward(x, gamma, beta, bn_param)
 
 
+def batchnorm_test_subtracts_beta(x, gamma, beta, bn_param):
+    """Test mode right but for the shift: gamma * x_hat - beta."""
+    out, cache = ref.batchnorm_forward(x, gamma, beta, bn_param)
+    return (out - 2 * beta if bn_param["mode"] == "test" else out), cache
+
+
+def batchnorm_test_batch_statistics(x, gamma, beta, bn_param):
+    """Test mode normalizes with the batch's own statistics (and leaves the averages alone)."""
+    if bn_param["mode"] != "test":
+        return ref.batchnorm_forward(x, gamma, beta, bn_param)
+    x_hat = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + bn_param.get("eps", 1e-5))
+    return gamma * x_hat + beta, None
+
+
+def batchnorm_eps_in_running_var(x, gamma, beta, bn_param):
+    """A running-average slip: the eps of the normalization is added into running_var."""
+    out, cache = ref.batchnorm_forward(x, gamma, beta, bn_param)
+    if bn_param["mode"] == "train":
+        bn_param["running_var"] = bn_param["running_var"] + (
+            1 - bn_param.get("momentum", 0.9)) * bn_param.get("eps", 1e-5)
+    return out, cache
+
+
 def batchnorm_running_std(x, gamma, beta, bn_param):
     """Keeps a running standard deviation where the running variance belongs."""
     out, cache = ref.batchnorm_forward(x, gamma, beta, bn_param)
@@ -250,6 +273,48 @@ class NetScoresAfterRelu(ThreeLayerConvNet):
         return np.maximum(result, 0) if y is None else result
 
 
+class NetLossVariant(ThreeLayerConvNet):
+    """The reference's loss with one decision made wrongly: the padding for a filter size, or
+    the flattened size of the pooled maps (square inputs assumed)."""
+    def pad_of(self, filter_size):
+        return (filter_size - 1) // 2
+
+    square = False
+
+    def loss(self, X, y=None):
+        from reference.classifiers import cnn
+        p = self.params
+        conv_param = {"stride": 1, "pad": self.pad_of(p["W1"].shape[2])}
+        pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
+        pooled, cache1 = cnn.conv_relu_pool_forward(X, p["W1"], p["b1"], conv_param, pool_param)
+        N, F, H, _ = pooled.shape
+        flat = pooled.reshape(N, F * H * H) if self.square else pooled
+        hidden, cache2 = cnn.affine_relu_forward(flat, p["W2"], p["b2"])
+        scores, cache3 = cnn.affine_forward(hidden, p["W3"], p["b3"])
+        if y is None:
+            return scores
+        loss, dscores = cnn.softmax_loss(scores, y)
+        grads = {}
+        dhidden, grads["W3"], grads["b3"] = cnn.affine_backward(dscores, cache3)
+        dflat, grads["W2"], grads["b2"] = cnn.affine_relu_backward(dhidden, cache2)
+        _, grads["W1"], grads["b1"] = cnn.conv_relu_pool_backward(dflat.reshape(pooled.shape), cache1)
+        for name in ("W1", "W2", "W3"):
+            loss += 0.5 * self.reg * np.sum(p[name] ** 2)
+            grads[name] += self.reg * p[name]
+        return loss, grads
+
+
+class NetPadFor3And7(NetLossVariant):
+    """Padding written for the notebooks' 3x3 and 7x7 filters only."""
+    def pad_of(self, filter_size):
+        return 1 if filter_size == 3 else 3
+
+
+class NetLossSquareInput(NetLossVariant):
+    """Flattens the pooled maps as if they were square (H used for W)."""
+    square = True
+
+
 def swap(a, b, *rest):
     return b, a
 
@@ -299,6 +364,9 @@ MUTANTS = {  # graded function -> {name: override or net class}
     "batchnorm_forward": {
         "test mode without gamma and beta": batchnorm_test_without_affine,
         "running standard deviation kept instead of variance": batchnorm_running_std,
+        "test mode subtracts beta": batchnorm_test_subtracts_beta,
+        "test mode uses the batch's statistics": batchnorm_test_batch_statistics,
+        "eps added into running_var": batchnorm_eps_in_running_var,
     },
     "batchnorm_backward": {
         "dgamma without x_hat": batchnorm_backward_dgamma_without_x_hat,
@@ -332,6 +400,8 @@ MUTANTS = {  # graded function -> {name: override or net class}
         "regularization left out of the gradients": NetNoRegInGradients,
         "L2 without its 0.5": NetL2WithoutHalf,
         "ReLU on the test-time scores": NetScoresAfterRelu,
+        "padding for 3x3 and 7x7 filters only": NetPadFor3And7,
+        "loss assumes a square input": NetLossSquareInput,
     },
 }
 

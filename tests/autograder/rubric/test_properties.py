@@ -12,9 +12,9 @@ def test_the_properties_are_derived_from_the_inputs():
     pool = BY_NAME["max_pool_backward_naive"]
     assert case_properties(pool, pool.cases[2])["overlapping windows"]  # 2x2 windows, stride 1
     net = BY_NAME["ThreeLayerConvNet"]
-    assert [case_properties(net, c).get("reg > 0") for c in net.cases] == [None, None, False, True]
+    assert [case_properties(net, c).get("reg > 0") for c in net.cases] == [None, None, False, True, True]
     bn = BY_NAME["batchnorm_forward"]
-    assert [case_properties(bn, c)["test mode"] for c in bn.cases] == [False] * 4 + [True] * 2
+    assert [case_properties(bn, c)["test mode"] for c in bn.cases] == [False] * 4 + [True] * 4
 
 
 def test_every_case_has_properties_and_they_are_booleans():

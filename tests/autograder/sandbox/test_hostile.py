@@ -352,15 +352,15 @@ def test_a_classmate_s_code_never_reaches_the_thief_s_report(tmp_path, pretend):
             add_student(folder, victim, REFERENCE_LAYERS + f"\n# {secret}\n")
         done = grade_class(folder, tmp_path / "out", pretend)
         assert done.returncode == 0, done.stderr
-        report = (tmp_path / "out/attacker/report.md").read_text()
-        report += (tmp_path / "out/attacker/results.json").read_text()
+        report = (tmp_path / "out/reports/attacker/report.md").read_text()
+        report += (tmp_path / "out/reports/attacker/results.json").read_text()
         assert "STOLEN" in report  # the attack ran
         if pretend:  # without Landlock it succeeds, and the isolation is said to be reduced
             assert secret in report
             assert "no Landlock" in report and "warning: isolation reduced" in done.stderr
         else:
             assert secret not in report
-            victims = json.loads((tmp_path / "out/victim_a/results.json").read_text())
+            victims = json.loads((tmp_path / "out/reports/victim_a/results.json").read_text())
             assert victims["score"] == 100
     finally:
         shutil.rmtree(folder, ignore_errors=True)
