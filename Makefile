@@ -6,7 +6,7 @@ PYTEST ?= $(PY) -m pytest
 JOBS ?= 2
 STAMP := $(VENV)/.installed
 
-.PHONY: install test grade check fixtures examples stubs notebooks release gradescope prairielearn bench clean
+.PHONY: install test browser-test-deps grade check fixtures examples stubs notebooks release gradescope prairielearn bench clean
 
 install: $(STAMP)
 
@@ -18,9 +18,16 @@ $(STAMP): pyproject.toml
 
 # torch, when it installs, is an extra oracle for the fast layers and optimizers; the tests
 # that need it skip without it.
-test: $(STAMP)
+test: $(STAMP) browser-test-deps
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0 || true
 	$(PYTEST)
+
+# The written page is tested in a real browser: Playwright driving Debian's chromium (never
+# `playwright install`). Installed when possible (apt needs root); the test skips without them.
+browser-test-deps: $(STAMP)
+	$(PY) -c "import playwright" 2>/dev/null || $(PY) -m pip install --quiet "playwright>=1.40,<2" || true
+	command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1; } || true
 
 grade: $(STAMP)
 	$(PY) -m autograder grade-all submissions --out grades -j $(JOBS)

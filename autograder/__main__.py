@@ -161,11 +161,12 @@ def grade_all(args):
     class_folder(args.folder)
     against = args.against if (args.similarity or args.against) else None
     from .course.layouts import LayoutError
+    from .course.written_points import WrittenError
     try:
         rows = run(args.folder, args.out, args.jobs, limit_args(args), base_uid=args.uid,
                    similarity_against=against, roster=args.roster,
-                   late_policy=late_policy_from(args), fresh=args.fresh)
-    except LayoutError as error:  # an unreadable class folder or roster: nothing was graded
+                   late_policy=late_policy_from(args), fresh=args.fresh, written=args.written)
+    except (LayoutError, WrittenError) as error:  # an unreadable class folder, roster or written.csv: nothing was graded
         print(f"error: {terminal(error)}", file=sys.stderr)
         return 2
     for row in rows:
@@ -178,6 +179,24 @@ def grade_all(args):
     warn_reduced_isolation([row.result for row in rows if row.result])
     if against is not None:
         print(f"similarity: {args.out}/similarity.csv, {args.out}/similarity.html")
+    return 0
+
+
+def written(args):
+    from .course.written_points import WrittenError
+    from .written.build import build_written, note_lines
+    class_folder(args.folder)
+    try:
+        students, answered = build_written(args.folder, args.out)
+    except WrittenError as error:  # the written.csv already in --out cannot be read
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for key, count in answered.items():
+        print(f"{key:<40} {count} of {len(students)} answered")
+    for line in note_lines(students):
+        print(f"note: {line}")
+    print(f"written answers: {args.out}/written.html (score them there, then Download "
+          f"written.csv); grade-all ... --written written.csv adds the points")
     return 0
 
 
@@ -384,6 +403,9 @@ def build_parser():
     many.add_argument("--roster", metavar="CSV",
                       help="the class list (name/login/id/email columns; Canvas's and "
                            "Gradescope's exports as they are): adds a row for who submitted nothing")
+    many.add_argument("--written", metavar="CSV",
+                      help="written.csv (from `written`): adds the written answers' points "
+                           "per question and to the total")
     many.add_argument("--similarity", action="store_true",
                       help="also compare the class function by function (see `similarity`)")
     many.add_argument("--against", action="append", default=[], metavar="FOLDER",
@@ -416,6 +438,16 @@ def build_parser():
                        help="pairs shown side by side")
 
     add_export(verbs)
+
+    marking = add_verb(verbs, "written", written, "the written answers on one page, to score by hand",
+                       "Read every submission's notebooks (any layout grade-all reads) into "
+                       "DIR/written.html, one Inline Question at a time across the class with "
+                       "its marking guide, and DIR/written.csv (student, question, points, max, "
+                       "comment). Score in the page and Download written.csv (or edit the CSV "
+                       "in a spreadsheet), then: grade-all CLASS --out DIR --written written.csv. "
+                       "Made again into the same DIR, it keeps the points already in its written.csv.")
+    marking.add_argument("folder", help="the class: a folder of submissions")
+    marking.add_argument("--out", required=True, help="folder for written.html and written.csv")
 
     own = add_verb(verbs, "check", check, "check your own assignment/ on the public cases",
                    "Run your assignment/ on the public cases, in the grader's sandbox: a table of "

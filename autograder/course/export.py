@@ -34,6 +34,8 @@ from typing import Optional
 from ..escape import csvcells
 from ..grading.triage import NOT_GRADED
 from ..rubric.cases import RUBRIC
+from ..rubric.written import WRITTEN
+from .written_points import FLAG as WRITTEN_FLAG
 
 
 class ExportError(ValueError):
@@ -71,6 +73,8 @@ class Grade:
     late: str = ""               # yes | no | "" (the layout does not say)
     raw_score: Optional[float] = None  # before a late penalty
     late_penalty: Optional[float] = None  # percent taken for lateness
+    written: tuple = ()          # ((column, text), ...): code, written, per question (--written)
+    unmarked: tuple = ()         # the gradebook's flags about missing written points
 
     @property
     def best_id(self):
@@ -148,7 +152,25 @@ def grade_from_row(row):
                  canvas_id=first("canvas_id"), sis_id=first("sis_id"), login=first("login"),
                  email=first("email"), late=truthy(first("late")),
                  raw_score=parse_number(row.get("raw_total")) if status == GRADED else None,
-                 late_penalty=parse_number(row.get("late_penalty")))
+                 late_penalty=parse_number(row.get("late_penalty")), **written_parts(row))
+
+
+# --- the written part (grade-all --written): its columns, and its flags for a person --------
+
+WRITTEN_COLUMNS = ("code", "written", *(q.key for q in WRITTEN))
+
+
+def written_parts(row):
+    flags = [e.strip() for e in (row.get("flags") or "").split("|")
+             if e.strip().startswith(WRITTEN_FLAG)]
+    return {"written": tuple((c, (row.get(c) or "").strip()) for c in WRITTEN_COLUMNS if c in row),
+            "unmarked": tuple(flags)}
+
+
+def written_warnings(grades):
+    """The exported total holds the written points that are there: say whose are not."""
+    return [f"{g.student}: the total lacks written points ({'; '.join(g.unmarked)})"
+            for g in grades if g.unmarked and g.score is not None]
 
 
 def read_gradebook(grades):
@@ -413,6 +435,7 @@ def export_canvas(grades, canvas_export, out, column=None, missing_as_zero=False
     sheet = read_sheet(canvas_export)
     export = parse_canvas(sheet, str(canvas_export))
     rows, outcome = canvas_import(export, grades, column, missing_as_zero, scale)
+    outcome.warnings += written_warnings(grades)
     write_sheet(replace(sheet, rows=rows), out)
     return outcome
 
@@ -431,14 +454,17 @@ def given(grade, missing_as_zero):
 
 
 def long_rows(grades, missing_as_zero=False):
-    rows = [list(LONG_COLUMNS)]
+    """With the written part, its columns (code, written, one per question) come last."""
+    parts = next((dict(g.written) for g in grades if g.written), {})
+    rows = [list(LONG_COLUMNS) + list(parts)]
     for grade in grades:
         score = given(grade, missing_as_zero)
         rows.append([grade.student, grade.best_id, grade.email,
                      "" if score is None else number(score), number(grade.max_score),
                      grade.late, grade.status,
                      "" if grade.raw_score is None else number(grade.raw_score),
-                     "" if grade.late_penalty is None else number(grade.late_penalty)])
+                     "" if grade.late_penalty is None else number(grade.late_penalty),
+                     *[dict(grade.written).get(c, "") for c in parts]])
     return rows
 
 
@@ -467,13 +493,15 @@ def moodle_rows(grades, column="Grade", missing_as_zero=False):
 def export_long(grades, out, missing_as_zero=False):
     grades = read_gradebook(grades)
     write_rows(long_rows(grades, missing_as_zero), out)
-    return Outcome(written=sum(g.score is not None for g in grades),
+    return Outcome(warnings=written_warnings(grades), written=sum(g.score is not None for g in grades),
                    zeros=sum(g.score is None and given(g, missing_as_zero) is not None
                              for g in grades),
                    untouched=sum(given(g, missing_as_zero) is None for g in grades))
 
 
 def export_moodle(grades, out, column="Grade", missing_as_zero=False):
-    rows, outcome = moodle_rows(read_gradebook(grades), column, missing_as_zero)
+    grades = read_gradebook(grades)
+    rows, outcome = moodle_rows(grades, column, missing_as_zero)
+    outcome.warnings += written_warnings(grades)
     write_rows(rows, out)
     return outcome

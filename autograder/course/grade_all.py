@@ -40,6 +40,7 @@ from .result_cache import ResultCache
 from .report_folders import clash_flag, report_folder, report_keys
 from .roster import read_roster
 from .summary import write_summary
+from .written_points import apply_marks, read_marks, summary_lines
 
 
 def failed_grading(student, why):
@@ -121,7 +122,7 @@ def grade_one(submission, uid, limit_args, timeout):
 
 
 def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=900,
-              similarity_against=None, roster=None, late_policy=None, fresh=False):
+              similarity_against=None, roster=None, late_policy=None, fresh=False, written=None):
     """Grade every submission; write per-student outputs (in out_dir/reports/<key>/, see
     report_folders.py), gradebook.csv and the summary.
 
@@ -129,10 +130,12 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
     roster student gets a row. An earlier grading in out_dir is set aside, not overwritten
     (regrade.py). With `similarity_against` (a list of folders, maybe empty) the similarity
     of the class is computed too, into out_dir/similarity.csv and .html, while the graders run.
+    With `written` (written.csv) the written points join the gradebook (written_points.py).
     Returns the gradebook's rows.
     """
     found = read_class(folder, out_dir)
     people = read_roster(roster) if roster else None  # a bad roster stops before any grading
+    marks = read_marks(written) if written else None  # so does an unreadable written.csv
     similarity = start_similarity(folder, out_dir, similarity_against)
     # matplotlib takes a while to import: do it while the graders run, not after.
     plotting = threading.Thread(target=importlib.import_module, args=("matplotlib.figure",))
@@ -168,6 +171,7 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
             raise
     plotting.join()
     rows = rows_of(found, results, people, late_policy)
+    part = apply_marks(rows, marks) if marks is not None else None
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     keys = report_keys(row.student for row in rows if row.result is not None)
@@ -180,8 +184,8 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
             if flag:
                 row.flags.append(flag)
             write_outputs(row.result, report_folder(out_dir, keys[row.student]))
-    write_gradebook(rows, out_dir / "gradebook.csv")
-    changed = write_changes(regrade, rows, out_dir) if regrade else None
+    write_gradebook(rows, out_dir / "gradebook.csv", part)
+    changed = write_changes(regrade, rows, out_dir, part) if regrade else None
     alike = None
     if similarity is not None:
         try:
@@ -191,6 +195,9 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
             print(f"warning: the similarity report failed ({error!r}); the grades stand",
                   file=sys.stderr)
     write_summary(rows, found, out_dir, changed, regrade, alike)
+    if part is not None:
+        with open(out_dir / "summary.md", "a") as summary:
+            summary.write("\n".join(summary_lines(rows, part)) + "\n")
     return rows
 
 

@@ -22,6 +22,7 @@ from ..grading.triage import GRADED, NOT_GRADED, status
 from ..rubric.cases import RUBRIC
 from .late import LatePolicy
 from .roster import find_person, roster_index
+from .written_points import widen
 
 FUNCTIONS = tuple(graded.function for graded in RUBRIC)
 RUBRIC_TOTAL = float(round(sum(graded.points for graded in RUBRIC), 2))
@@ -142,11 +143,14 @@ def match_roster(rows, people):
     return absent
 
 
-def write_gradebook(rows, path):
+def write_gradebook(rows, path, written=None):
+    columns, lines = COLUMNS, [row.cells() for row in rows]
+    if written is not None:  # the written part's columns, after all others (written_points.py)
+        columns, lines = widen(columns, rows, lines, written)
     with open(path, "w", newline="") as file:
         writer = csvcells.writer(file)
-        writer.writerow(COLUMNS)
-        writer.writerows(row.cells() for row in rows)
+        writer.writerow(columns)
+        writer.writerows(lines)
 
 
 def read_gradebook(path):

@@ -15,6 +15,7 @@ from ..escape import csvcells
 from ..escape.markdown import code, text
 from .gradebook import FUNCTIONS, read_gradebook
 from .report_folders import REPORTS
+from .written_points import total_with_written
 
 MOVED_ASIDE = ("gradebook.csv", "summary.md", "summary.png", "changes.csv", "changes.md")
 
@@ -75,10 +76,14 @@ def number(text):
         return None  # empty: no submission, or a column the earlier gradebook lacked
 
 
-def changes(previous, rows):
-    """[(student, what, before, after)] where a score moved, a student came or went."""
+def changes(previous, rows, written=None):
+    """[(student, what, before, after)] where a score moved, a student came or went; with
+    the written part (written_points.py), totals hold its points as the gradebook does."""
     found = []
-    now = {row.student: row.values() for row in rows}
+    now = {row.student: {what: row.values()[what] for what in ("total", *FUNCTIONS)} for row in rows}
+    for row in rows:
+        if written is not None:
+            now[row.student]["total"] = total_with_written(row, written)
     for student in sorted(set(previous) | set(now), key=str.lower):
         if student not in previous:
             found.append((student, "student", "", "new in this grading"))
@@ -93,9 +98,9 @@ def changes(previous, rows):
     return found
 
 
-def write_changes(regrade, rows, out_dir):
+def write_changes(regrade, rows, out_dir, written=None):
     """changes.csv and changes.md; returns the changes."""
-    found = changes(regrade.previous, rows)
+    found = changes(regrade.previous, rows, written)
     with open(Path(out_dir) / "changes.csv", "w", newline="") as file:
         writer = csvcells.writer(file)  # names are the students': never a formula
         writer.writerow(["student", "what", "before", "after"])

@@ -9,7 +9,9 @@ import tomllib
 from ..grading.needs import GRADING_PACKAGES
 from ..paths import ROOT
 
-NOT_SHIPPED = {"mistakes.py", "kit", "student"}
+# Instructor tooling that grading never runs (mistakes.py and the benches import the reference;
+# written/ scores the notebooks' answers, which staff do apart, as a PDF assignment).
+NOT_SHIPPED = {"mistakes.py", "kit", "student", "written"}
 
 
 def grading_requirements():

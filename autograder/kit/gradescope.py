@@ -26,6 +26,8 @@ set -u
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 PYTHON="${PYTHON:-$ROOT/venv/bin/python}"   # the venv setup.sh made
 SUBMISSION="$ROOT/submission"
+# Only layers.py and cnn.py are read: the notebooks, their HTML and PDF (the written part,
+# graded by people in a PDF assignment of its own) are ignored wherever they sit.
 # A student who uploaded the submission.zip of `make submit` whole: grade that zip.
 if [ -z "$(find "$SUBMISSION" -name layers.py -print -quit)" ]; then
     ZIPS="$(find "$SUBMISSION" -maxdepth 2 -iname '*.zip' ! -path '*/__MACOSX/*')"

@@ -16,7 +16,8 @@ MAY_IMPORT = {
     "grading": {"rubric", "sandbox", "escape"},
     "course": {"grading", "rubric", "sandbox", "escape"},
     "student": {"grading", "rubric", "sandbox", "escape"},
-    "kit": {"course", "grading", "rubric", "sandbox", "student", "escape"},
+    "kit": {"course", "grading", "rubric", "sandbox", "student", "escape", "written"},
+    "written": {"course", "grading", "rubric", "sandbox", "escape"},  # staff scoring written answers
 }
 
 

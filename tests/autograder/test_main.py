@@ -82,6 +82,9 @@ def test_grade_prints_each_functions_score_and_failing_cases():
     (["grade", "no-such-submission.zip"], "no-such-submission.zip: no such file or folder"),
     (["similarity", "submissions", "--out", "OUT", "--top", "0"], "--top: '0'"),
     (["export", "long", "no-such-grades", "--out", "x.csv"], "no gradebook.csv"),
+    (["written", "submissions/alice_complete.zip", "--out", "OUT"], "is a zip file"),
+    (["written", "no-such-class", "--out", "OUT"], "no folder no-such-class"),
+    (["grade-all", "submissions", "--out", "OUT", "--written", "no-such.csv"], "no file no-such.csv"),
 ])
 def test_what_cannot_be_done_exits_2_with_the_reason_and_no_traceback(words, said, tmp_path):
     words = [str(tmp_path / "out") if w == "OUT" else w for w in words]
@@ -90,3 +93,21 @@ def test_what_cannot_be_done_exits_2_with_the_reason_and_no_traceback(words, sai
     assert said in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_written_refuses_an_unreadable_written_csv_it_would_overwrite(tmp_path):
+    """Made again into a --out whose written.csv is not one: stop, never overwrite staff's work."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "written.csv").write_text("name;score\nalice;3\n")
+    done = run("written", "submissions", "--out", str(out))
+    assert done.returncode == 2 and "is not a written.csv" in done.stderr and "Traceback" not in done.stderr
+    assert (out / "written.csv").read_text() == "name;score\nalice;3\n"
+    assert not (out / "written.html").exists()
+
+
+def test_written_on_the_example_submissions(tmp_path):
+    """The examples carry no notebooks: every answer empty, the page and CSV still made."""
+    done = run("written", "submissions", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "0 of 3 answered" in done.stdout and (tmp_path / "written.html").is_file()

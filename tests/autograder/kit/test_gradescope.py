@@ -111,3 +111,42 @@ def test_setup_sh_installs_into_a_venv_and_run_autograder_uses_it(python):
         assert done.returncode == 0, done.stderr
         assert_graded(json.loads((root / "results" / "results.json").read_text()))
         shutil.rmtree(root / "venv")
+
+
+def same_grading(results, plain):
+    """The same cases graded and nothing said of the notebooks. (Scores are not compared to the
+    last digit: on a machine shared with other graders a case may time out in one run.)"""
+    assert results["score"] > 0 and [t["name"] for t in results["tests"]] == [t["name"] for t in plain["tests"]]
+    said = json.dumps(results)
+    assert ".ipynb" not in said and "notebooks.html" not in said and "submission.pdf" not in said
+
+
+def test_notebooks_and_their_pdf_in_a_submission_are_ignored(tmp_path):
+    """CS231n students upload the code with the notebooks (and the PDF of the written part):
+    the grade is the code's, the same with or without them, loose or in make submit's zip."""
+    import nbformat
+    bundle = build_autograder_zip(tmp_path / "autograder.zip")
+    root = tmp_path / "autograder"
+    unpack(bundle, root)
+    plain = run_autograder(root, PYTHON=sys.executable)
+    notebooks = {p.name: p.read_bytes() for p in sorted((ROOT / "notebooks").glob("*.ipynb"))}
+    assert len(notebooks) == 5 and all(nbformat.reads(b.decode(), as_version=4).cells for b in notebooks.values())
+    for name, data in notebooks.items():
+        (root / "submission" / name).write_bytes(data)
+    (root / "submission" / "notebooks.html").write_text("<html>layers.py</html>")
+    (root / "submission" / "submission.pdf").write_bytes(b"%PDF-1.4 not code")
+    loose = run_autograder(root, PYTHON=sys.executable)
+    same_grading(loose, plain)
+    shutil.rmtree(root / "submission")
+    (root / "submission").mkdir()
+    with zipfile.ZipFile(STUDENT_ZIP) as source, \
+            zipfile.ZipFile(root / "submission" / "submission.zip", "w") as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info))
+        for name, data in notebooks.items():
+            target.writestr(f"notebooks/{name}", data)
+        target.writestr("notebooks.html", "<html></html>")
+    (root / "submission" / "submission.pdf").write_bytes(b"%PDF-1.4")
+    same_grading(run_autograder(root, PYTHON=sys.executable), plain)
+    names = set(zipfile.ZipFile(bundle).namelist())
+    assert not [n for n in names if n.startswith("autograder/written/")]

@@ -124,7 +124,8 @@ def test_the_bundle_sets_itself_up_on_a_fresh_machine(bundle, tmp_path):
 def test_in_the_bundle_instructor_verbs_answer_in_one_line(bundle, tmp_path):
     student = tmp_path / "student"
     shutil.copytree(bundle, student)
-    for verb in (["bench"], ["fixtures"], ["notebooks"], ["grade", "."], ["grade-all", ".", "--out", "x"]):
+    for verb in (["bench"], ["fixtures"], ["notebooks"], ["grade", "."], ["grade-all", ".", "--out", "x"],
+                 ["written", ".", "--out", "x"]):
         done = subprocess.run([sys.executable, "-m", "autograder", *verb], cwd=student, env=ENV,
                               capture_output=True, text=True)
         assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, (verb, done.stderr)
@@ -147,3 +148,14 @@ def test_make_notebook_lets_jupyter_run_as_root_only_when_the_student_is_root(bu
     launch = [line for line in done.stdout.splitlines() if "jupyter notebook" in line]
     assert len(launch) == 1 and launch[0].endswith("notebooks/")
     assert ("--allow-root" in launch[0]) == (os.getuid() == 0)
+
+
+def test_the_marking_guides_are_not_in_the_bundle(bundle):
+    """The written rubric's guides are for staff: no file of the bundle holds one of their lines."""
+    from autograder.rubric.written import WRITTEN
+    guide_lines = {line.strip() for q in WRITTEN for line in q.guide.splitlines() if len(line.strip()) > 20}
+    assert len(guide_lines) > 20
+    assert not (bundle / "autograder" / "rubric" / "written.py").exists()
+    for path, text in bundle_texts(bundle):
+        leaked = guide_lines & {line.strip() for line in text.splitlines()}
+        assert not leaked, f"{path} holds marking guide lines: {sorted(leaked)[:3]}"
