@@ -85,6 +85,7 @@ def explain(case):
         lines += [f"{'':>22}{t}" for t in case.traceback.splitlines()[-4:]]
     lines += [f"{'':>22}{'ok' if c.passed else 'x '} {c.message}" for c in case.checks]
     lines += [f"{'':>22}looks like a known mistake: {m}" for m in case.mistakes]
+    lines += [f"{'':>22}Diagnosis: {d['text']}" for d in case.diagnoses]
     lines += [f"{'':>22}note: {a}" for a in case.advice]
     return lines
 
