@@ -26,7 +26,7 @@ import numpy as np
 
 from ..sandbox.harness import H  # the centred differences' step, as the worker's
 from ..sandbox.limits import Limits
-from ..sandbox.sandbox import Sandbox, WorkerFailed
+from ..sandbox.sandbox import Sandbox, TimedOut, WorkerFailed
 
 SEED = 2024
 GRADIENT_AGREEMENT = 1e-6     # |analytic - numerical| / (|analytic| + |numerical|), as vectors
@@ -50,7 +50,7 @@ class Property:
 class Finding:
     function: str
     situation: str
-    state: str          # agrees | disagrees | not run
+    state: str          # agrees | disagrees | hangs | not run
     details: list
 
     def line(self):
@@ -465,6 +465,8 @@ def raised(prop, header):
     error = str(header.get("error", "an error"))
     if "NoneType" in error:
         return Finding(prop.function, prop.situation, "not run", ["not implemented yet"])
+    if error.startswith("ImportError: the file that defines this could not be imported"):
+        return Finding(prop.function, prop.situation, "not run", [error])  # the cases say why
     whose = prop.forward if prop.forward and f"in {prop.forward}" in str(header.get("traceback", "")) \
         else prop.function
     return Finding(prop.function, prop.situation, "disagrees", [f"your {whose} raised {error}"])
@@ -477,6 +479,8 @@ def examine(sandbox, prop, rng):
         header, got = ask(sandbox, kind, prop, inputs)
         if prop.kind in EXTRA_REQUESTS and header.get("status") == "ok" and not header.get("none"):
             got.update(EXTRA_REQUESTS[prop.kind](sandbox, prop, inputs))
+    except TimedOut as failure:  # correct code finishes on any documented shape
+        return Finding(prop.function, prop.situation, "hangs", [str(failure)])
     except WorkerFailed as failure:
         return Finding(prop.function, prop.situation, "not run", [str(failure)])
     if header.get("status") != "ok":
@@ -491,16 +495,36 @@ def examine(sandbox, prop, rng):
     return Finding(prop.function, prop.situation, "disagrees" if problems else "agrees", problems)
 
 
-def run_further_checks(files, functions=None, limits=Limits()):
-    """A Finding per further check of the chosen functions (all when None), in one sandbox."""
+SKIPPED = "skipped: it hangs"
+
+
+def run_further_checks(files, functions=None, limits=Limits(), hung=()):
+    """A Finding per further check of the chosen functions (all when None), in one sandbox.
+
+    A function in `hung` (the public cases found it hangs), or one that hangs here, is not run
+    again, nor is the backward fed its cache: one time limit is waited out per hang, not one
+    per check."""
     chosen = [(n, p) for n, p in enumerate(PROPERTIES) if functions is None or p.function in functions]
     if not chosen:
         return []
+    hung = set(hung)
+    if all({p.function, p.forward} & hung for _, p in chosen):  # not even a sandbox to start
+        return [Finding(p.function, p.situation, "not run", [SKIPPED, p.forward if p.forward in hung
+                                                              else p.function]) for _, p in chosen]
     with Sandbox(files, limits) as sandbox:
         try:
             sandbox.start()
         except WorkerFailed as failure:
             return [Finding(p.function, p.situation, "not run", [str(failure)]) for _, p in chosen]
-        findings = [examine(sandbox, prop, np.random.default_rng(SEED + number)) for number, prop in chosen]
+        findings = []
+        for number, prop in chosen:
+            blocker = next((f for f in (prop.function, prop.forward) if f in hung), None)
+            if blocker:
+                findings.append(Finding(prop.function, prop.situation, "not run", [SKIPPED, blocker]))
+                continue
+            finding = examine(sandbox, prop, np.random.default_rng(SEED + number))
+            if finding.state == "hangs":
+                hung.add(prop.function)
+            findings.append(finding)
         sandbox.stop()  # every process the student started is gone from here on
     return findings

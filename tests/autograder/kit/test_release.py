@@ -109,6 +109,24 @@ def test_submit_packs_what_the_grader_takes_and_refuses_broken_markers(bundle, t
     assert "marker" in done.stdout and not (student / "submission.zip").exists()
 
 
+def test_a_deleted_end_marker_is_named_by_function_and_line_by_submit_and_check(bundle, tmp_path):
+    student = tmp_path / "student"
+    shutil.copytree(bundle, student)
+    layers = student / "assignment" / "layers.py"
+    text = layers.read_text()
+    end = text.index("# *****END OF YOUR CODE", text.index("def conv_backward_naive("))
+    line_start = text.rindex("\n", 0, end) + 1
+    layers.write_text(text[:line_start] + text[text.index("\n", end) + 1:])
+    said = []
+    for verb in (["submit"], ["check", "conv_forward_naive"]):
+        done = subprocess.run([sys.executable, "-m", "autograder", *verb], cwd=student, env=ENV,
+                              capture_output=True, text=True)
+        said.append(next(line for line in done.stdout.splitlines() if "no END marker" in line))
+    assert all("conv_backward_naive's region has no END marker" in line for line in said), said
+    assert all("put the END marker line back at line" in line for line in said), said
+    assert not (student / "submission.zip").exists()
+
+
 @pytest.mark.slow
 def test_the_bundle_sets_itself_up_on_a_fresh_machine(bundle, tmp_path):
     """`make check` in the unpacked bundle creates its own .venv and checks (real installs)."""
