@@ -27,7 +27,7 @@ SHIPPED_MODULES = ("__init__.py", "__main__.py", "paths.py",
                    "grading/integrity.py", "grading/compare.py", "grading/results.py",
                    "grading/report.py", "grading/grade.py",
                    "student/__init__.py", "student/check.py", "student/submit.py", "student/live.py",
-                   "student/further_checks.py")
+                   "student/further_checks.py", "student/show.py")
 STUDENT_PACKAGES = ("numpy", "scikit-learn", "matplotlib", "tqdm", "jupyter", "ipykernel")
 
 

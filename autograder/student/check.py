@@ -20,6 +20,7 @@ from ..grading.grade import grade_files
 from ..paths import ASSIGNMENT, MARKED_FILES, PRISTINE, REFERENCE
 from ..sandbox.limits import Limits
 from .further_checks import SKIPPED, run_further_checks
+from .show import shown
 
 FUNCTIONS = [graded.function for graded in RUBRIC]
 LIMIT_SECONDS = Limits().seconds_per_case
@@ -87,9 +88,10 @@ def explain(case):
     if case.problem:
         lines.append(f"{'':>22}{case.problem}")
         lines += [f"{'':>22}{t}" for t in case.traceback.splitlines()[-4:]]
-    lines += [f"{'':>22}{'ok' if c.passed else 'x '} {c.message}" for c in case.checks]
+    # The words first (what the mistake looks like), the numbers after.
     lines += [f"{'':>22}looks like a known mistake: {m}" for m in case.mistakes]
     lines += [f"{'':>22}Diagnosis: {d['text']}" for d in case.diagnoses]
+    lines += [f"{'':>22}{'ok' if c.passed else 'x '} {c.message}" for c in case.checks]
     lines += [f"{'':>22}note: {a}" for a in case.advice]
     return lines
 
@@ -136,8 +138,14 @@ def say_broken_markers():
 
 
 def check(*functions):
-    """Check the named functions (all when none is named) and print what was found."""
+    """Check the named functions (all when none is named) and print what was found: in
+    colour where a person reads it (a notebook, a terminal), plain text elsewhere."""
     chosen = known(functions)
+    with shown():
+        report_on(chosen)
+
+
+def report_on(chosen):
     say_broken_markers()
     hung = {}
     result = run_checks(chosen, hung)
@@ -152,6 +160,11 @@ def check(*functions):
 
 
 def print_table():
+    with shown():
+        print_table_plainly()
+
+
+def print_table_plainly():
     say_broken_markers()
     hung = {}
     result = run_checks(hung=hung)

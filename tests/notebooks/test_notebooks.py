@@ -13,7 +13,8 @@ def outputs(notebook):
 
 
 def text(notebook):
-    return "".join(o.get("text", "") for o in outputs(notebook))
+    """What the cells printed, and the plain text of what they displayed (check's rich display)."""
+    return "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in outputs(notebook))
 
 
 def test_committed_notebooks_carry_no_outputs():
