@@ -107,9 +107,12 @@ class Solver(object):
         """Run optimization to train the model."""
         iterations_per_epoch = max(self.X_train.shape[0] // self.batch_size, 1)
         num_iterations = self.num_epochs * iterations_per_epoch
+        if num_iterations:
+            self._step()  # before the bar opens: a model that cannot take a step leaves no empty bar
         with tqdm(total=num_iterations, disable=not self.verbose, unit="it") as bar:
             for t in range(num_iterations):
-                self._step()
+                if t > 0:
+                    self._step()
                 bar.update(1)
                 if t % self.print_every == 0:
                     bar.set_postfix(loss=f"{self.loss_history[-1]:.4f}")

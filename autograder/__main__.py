@@ -14,7 +14,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from .escape.text import terminal, visible
-from .paths import ROOT
+from .paths import FIXTURES, ROOT
 from .sandbox.limits import Limits
 
 
@@ -377,8 +377,28 @@ def add_export(verbs):
     moodle.add_argument("--column", default="Grade", metavar="NAME", help="the grade column's name")
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+STUDENT_VERBS = ("check", "submit")
+STUDENT_HELP = """Check your assignment and pack it for submission, from your student folder.
+
+  python -m autograder check                 every graded function: pass, fail or not implemented yet
+  python -m autograder check FUNCTION ...    what the public cases found, in detail (as in the notebooks)
+  python -m autograder submit                pack your files and notebooks into submission.zip
+
+`make check` and `make submit` run the same. Exit status: 0 when the check ran, whatever it found.
+"""
+
+
+def in_student_bundle():
+    """The student bundle holds the public cases only."""
+    return not (FIXTURES / "hidden").exists()
+
+
+def build_parser(student=None):
+    """The command line; in the student bundle (`student`, by default when it is one) --help
+    lists the student's verbs only, in their words (the others still answer, in one line)."""
+    student = in_student_bundle() if student is None else student
+    parser = argparse.ArgumentParser(prog="python -m autograder",
+                                     description=STUDENT_HELP if student else __doc__,
                                      formatter_class=HelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
@@ -466,6 +486,8 @@ def build_parser():
         ("submit", submit, "pack your layers.py, cnn.py and notebooks into submission.zip"),
     ]:
         add_verb(verbs, name, run, text)
+    if student:  # argparse has no public way to hide a verb from the list: keep the students'
+        verbs._choices_actions = [a for a in verbs._choices_actions if a.dest in STUDENT_VERBS]
     return parser
 
 

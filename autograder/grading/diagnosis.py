@@ -369,7 +369,7 @@ PROPERTY_HINTS = {
     "non-square input": "H and W: is one used where the other belongs?",
     "non-square output": "H' and W': is one used where the other belongs?",
     "non-square filter": "HH and WW: is one used where the other belongs?",
-    "non-square pooling window": "pool_height and pool_width: is one used where the other belongs?",
+    "non-square pooling window": "pool_height and pool_width: swapped, or one used for both?",
     "N = 1": "a batch of one sample (a squeeze, or a sum over the wrong axis)",
     "C = 1": "a single channel (a squeeze, or a sum over the wrong axis)",
     "G = C": "groups of one channel each (instance norm)",

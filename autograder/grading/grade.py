@@ -20,7 +20,7 @@ from .integrity import defined_names, inspect, provided_redefinitions
 from .results import CaseResult, SubmissionResult
 from .triage import NOT_GRADED
 from ..sandbox.limits import Limits
-from ..sandbox.sandbox import Sandbox, WorkerFailed
+from ..sandbox.sandbox import Sandbox, TimedOut, WorkerFailed
 
 NET_KINDS = ("net_init", "net_loss")
 
@@ -58,7 +58,17 @@ def missing_functions(files):
     return why
 
 
-def grade_case(sandbox, graded, case, fixtures_dir):
+def request_for(graded, case, inputs, kind=None, function=None):
+    """(request, arrays) for the worker: the arrays apart, the rest (params, G) in the header."""
+    arrays = {k: v for k, v in inputs.items() if isinstance(v, np.ndarray)}
+    params = {k: v for k, v in inputs.items() if not isinstance(v, np.ndarray)}
+    return {"kind": kind or case.kind or graded.kind, "function": function or graded.function,
+            "forward": graded.forward, "params": params, "order": list(case.inputs)}, arrays
+
+
+def grade_case(sandbox, graded, case, fixtures_dir, hung=None):
+    """One case run and judged. `hung` (a dict), when given, records the function's name and the
+    case's title if the case did not finish within the time limit."""
     kind = case.kind or graded.kind
     result = CaseResult(graded.function, case.title, case.visibility, graded.case_points(case))
     inputs, expected, mistakes = split_fixture(load_fixture(graded, case, fixtures_dir))
@@ -67,15 +77,15 @@ def grade_case(sandbox, graded, case, fixtures_dir):
         result.problem = f"your {source_file(kind)} could not be imported"
         result.traceback = failed_import
         return result
-    arrays = {k: v for k, v in inputs.items() if isinstance(v, np.ndarray)}
-    params = {k: v for k, v in inputs.items() if not isinstance(v, np.ndarray)}
-    request = {"kind": kind, "function": graded.function, "forward": graded.forward,
-               "params": params, "order": list(case.inputs)}
+    request, arrays = request_for(graded, case, inputs)
+    params = request["params"]
     printed_from = sandbox.log_size()
     try:
         header, got = sandbox.run(request, arrays)
     except WorkerFailed as failure:
         result.problem = str(failure)
+        if hung is not None and isinstance(failure, TimedOut):
+            hung.setdefault(graded.function, f'its case "{case.title}"')
         return result
     finally:
         result.printed = sandbox.output(printed_from)
@@ -120,6 +130,38 @@ def reached_fast_layers(reached):
             for function, names in sorted(reached.items())]
 
 
+# -- a hang, in the self-check: waited out once, and blamed on the function that hangs ---------
+
+def forward_hangs(sandbox, graded, case, fixtures_dir):
+    """Whether the forward that a backward case runs first hangs on the case's inputs, alone."""
+    inputs, _, _ = split_fixture(load_fixture(graded, case, fixtures_dir))
+    request, arrays = request_for(graded, case, inputs, kind="forward", function=graded.forward)
+    try:
+        sandbox.run(request, arrays)
+    except TimedOut:
+        return True
+    except WorkerFailed:
+        return False  # it died otherwise: the case itself will say how
+    return False
+
+
+def hang_in_the_way(sandbox, graded, case, hung, probed, limits, fixtures_dir):
+    """Why this case is not run (its function, or the forward it runs first, hangs), or ''."""
+    seconds = f"{limits.seconds_per_case:g} s"
+    if graded.function in hung:
+        return (f"not run: your {graded.function} did not finish within {seconds} on "
+                f"{hung[graded.function]} (an infinite loop?): fix it first")
+    forward = graded.forward
+    if forward and forward not in hung and forward not in probed:
+        probed.add(forward)
+        if forward_hangs(sandbox, graded, case, fixtures_dir):
+            hung[forward] = f"the inputs of {graded.function}'s case \"{case.title}\""
+    if forward in hung:
+        return (f"{forward} hangs: fix it first (this case runs your {forward} and feeds its "
+                f"cache to your {graded.function}; your {forward} did not finish within {seconds})")
+    return ""
+
+
 def missing_at_run_time(result, graded):
     """The `why` of missing_functions when a case found the function absent only when it ran
     (a file whose star imports hid what it defines), else None."""
@@ -130,9 +172,9 @@ def missing_at_run_time(result, graded):
     return None
 
 
-def missing_case(graded, case, why):
+def not_run_case(graded, case, problem):
     result = CaseResult(graded.function, case.title, case.visibility, graded.case_points(case))
-    result.problem = why.split(" —")[0] + " (see the note at the top)"
+    result.problem = problem
     return result
 
 
@@ -145,10 +187,21 @@ def not_graded(student, state, why):
     return SubmissionResult(student, cases=cases, notes=[f"grading failed: {why}"], failure=state)
 
 
+def missing_case(graded, case, why):
+    return not_run_case(graded, case, why.split(" —")[0] + " (see the note at the top)")
+
+
 def grade_files(student, files, notes=(), visibilities=(PUBLIC, HIDDEN), functions=None,
-                limits=Limits(), fixtures_dir=FIXTURES):
-    """Grade {"layers.py": text, "classifiers/cnn.py": text} against the chosen cases."""
+                limits=Limits(), fixtures_dir=FIXTURES, hung=None):
+    """Grade {"layers.py": text, "classifiers/cnn.py": text} against the chosen cases.
+
+    `hung` (the self-check gives a dict {}): once a function's case times out, its other cases
+    and those of the backward fed its cache are not run, and a backward's forward is first run
+    alone, so that a hang costs one time limit and is blamed on the function that hangs. It is
+    left holding {function: on what it hung, in words}. Staff grading (None) runs every case: a function
+    that hangs on one case may pass the others."""
     started = time.monotonic()
+    probed = set()
     missing = missing_functions(files)
     notes = list(notes) + [why for function, why in missing.items()
                            if not functions or function in functions]
@@ -164,7 +217,13 @@ def grade_files(student, files, notes=(), visibilities=(PUBLIC, HIDDEN), functio
             if graded.function in missing:
                 result.cases.append(missing_case(graded, case, missing[graded.function]))
                 continue
-            graded_case = grade_case(sandbox, graded, case, fixtures_dir)
+            blocked = hung is not None and hang_in_the_way(sandbox, graded, case, hung, probed,
+                                                           limits, fixtures_dir)
+            if blocked:
+                result.cases.append(not_run_case(graded, case, blocked))
+                continue
+            graded_case = grade_case(sandbox, graded, case, fixtures_dir, hung)
+            probed.add(graded.function)  # run on its own: no need to probe it for a backward
             why = missing_at_run_time(graded_case, graded)
             if why:  # said once, like the ones found by reading the file
                 missing[graded.function] = why

@@ -1,9 +1,10 @@
 """`make release`: the student bundle, dist/student/ and dist/student.zip.
 
 It holds the stubs and provided code, the notebooks (without outputs), the public cases with
-the self-check and `make submit`, a README and a Makefile for students, and nothing else: no
+the self-check and `make submit` (rubric/cases.py itself derived to hold the public cases only), a README and a Makefile for students, and nothing else: no
 reference, no hidden fixture, no instructor tooling.
 """
+import ast
 import json
 import shutil
 import tomllib
@@ -27,7 +28,7 @@ SHIPPED_MODULES = ("__init__.py", "__main__.py", "paths.py",
                    "grading/integrity.py", "grading/compare.py", "grading/results.py",
                    "grading/report.py", "grading/grade.py", "grading/answers.py", "grading/triage.py",
                    "student/__init__.py", "student/check.py", "student/submit.py", "student/live.py",
-                   "student/further_checks.py", "student/readable.py")
+                   "student/further_checks.py", "student/readable.py", "student/show.py")
 STUDENT_PACKAGES = ("numpy", "scikit-learn", "matplotlib", "tqdm", "jupyter", "ipykernel")
 
 
@@ -36,10 +37,37 @@ def student_requirements():
     return [d.split("#")[0].strip() for d in dependencies if d.startswith(STUDENT_PACKAGES)]
 
 
+PUBLIC_ONLY = ("# Derived by `make release` from the course's rubric: the public cases only. The hidden\n"
+               "# cases (their inputs and shapes) stay with the course staff.\n")
+
+
+def public_cases_only(source):
+    """cases.py's text without its hidden cases: every `Case(title, HIDDEN, ...)` cut out where
+    it stands (with its comma, and its lines when nothing else is on them), the rest as written."""
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    spans = [(starts[n.lineno - 1] + n.col_offset, starts[n.end_lineno - 1] + n.end_col_offset)
+             for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "Case"
+             and len(n.args) > 1 and getattr(n.args[1], "id", "") == "HIDDEN"]
+    text = source
+    for start, end in sorted(spans, reverse=True):
+        end += text[end:].startswith(",")
+        line_start, line_end = text.rfind("\n", 0, start) + 1, text.find("\n", end) + 1
+        if not text[line_start:start].strip() and not text[end:line_end].strip():
+            start, end = line_start, line_end  # the case had its lines to itself
+        text = text[:start] + text[end:]
+    return PUBLIC_ONLY + text
+
+
 def copy_autograder(dest):
     for rel in SHIPPED_MODULES:
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(AUTOGRADER / rel, dest / rel)
+    cases = dest / "rubric" / "cases.py"
+    cases.write_text(public_cases_only(cases.read_text()))
     fixtures = dest / FIXTURES.relative_to(AUTOGRADER)
     public = fixtures / "public"
     shutil.copytree(FIXTURES / "public", public)

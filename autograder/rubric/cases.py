@@ -197,6 +197,9 @@ RUBRIC = (
         Case("2x2 pool, stride 2", PUBLIC, pool((2, 3, 8, 8), 2, 2, 2)),
         Case("overlapping 3x3 windows, stride 2, non-square output", HIDDEN, pool((2, 2, 7, 9), 3, 3, 2)),
         Case("non-square 2x3 pool and output, stride 1, C = 1", HIDDEN, pool((1, 1, 5, 7), 2, 3, 1)),
+        # With N and C above 1, only the window's shape sets it apart from the 2x3 case above:
+        # pool_height used for both tells itself as "the non-square windows fail".
+        Case("non-square 3x2 pool, stride 2, non-square output", HIDDEN, pool((2, 2, 7, 8), 3, 2, 2)),
     )),
     Graded("max_pool_backward_naive", 9, "backward",
            forward="max_pool_forward_naive", tolerance=GRADIENT_TOL, mistakes=(

@@ -30,6 +30,16 @@ class Mistake:
 
 # -- convolution ----------------------------------------------------------------------------
 
+def conv_forward_windows_one_pixel_apart(x, w, b, conv_param):
+    """The output sized with the stride, as the docstring says, but each window (i, j) read at
+    (i, j): the commonest stride bug, which keeps the output's shape right."""
+    s, p = conv_param["stride"], conv_param["pad"]
+    out, _ = ref.conv_forward_naive(x, w, b, dict(conv_param, stride=1))
+    H_out = 1 + (x.shape[2] + 2 * p - w.shape[2]) // s
+    W_out = 1 + (x.shape[3] + 2 * p - w.shape[3]) // s
+    return out[:, :, :H_out, :W_out], (x, w, b, conv_param)
+
+
 def conv_backward_padded_dx(dout, cache):
     x, w, b, conv_param = cache
     p = conv_param["pad"]
@@ -171,8 +181,9 @@ MISTAKES = {
         "sum(window * w[f]) with w as it is",
         {"conv_forward_naive": lambda x, w, b, p: ref.conv_forward_naive(x, w[:, :, ::-1, ::-1], b, p)}),
     "conv_ignores_stride": Mistake(
-        "the stride is ignored: windows move one pixel at a time",
-        {"conv_forward_naive": lambda x, w, b, p: ref.conv_forward_naive(x, w, b, dict(p, stride=1))}),
+        "the windows move one pixel at a time (hs, ws = i, j): the output's size uses the stride, "
+        "but window (i, j) must start at (i * stride, j * stride)",
+        {"conv_forward_naive": conv_forward_windows_one_pixel_apart}),
     "conv_dx_still_padded": Mistake(
         "dx still carries the zero padding: crop it back to x's shape (H, W)",
         {"conv_backward_naive": conv_backward_padded_dx}),

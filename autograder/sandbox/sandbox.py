@@ -47,6 +47,10 @@ class WorkerFailed(RuntimeError):
     """The worker died, hung or talked nonsense during a case."""
 
 
+class TimedOut(WorkerFailed):
+    """The student's code did not finish within the time limit (an infinite loop?)."""
+
+
 def become_subreaper(abilities):
     if "prctl" in abilities:
         import ctypes
@@ -243,7 +247,8 @@ class Sandbox:
             pass  # it died already: the receive below says how
         header, got = self._receive(self.limits.seconds_per_case + self._margin(), "during this case")
         if header.get("status") in ("timeout", "died"):
-            raise WorkerFailed(f"{self._why_the_case_failed(header)} during this case")
+            failure = TimedOut if header["status"] == "timeout" else WorkerFailed
+            raise failure(f"{self._why_the_case_failed(header)} during this case")
         reached = header.get("reached_provided")
         if isinstance(reached, list) and request.get("function"):
             self.reached.setdefault(request["function"], set()).update(map(str, reached))
@@ -265,7 +270,8 @@ class Sandbox:
                           f"they may be too low for Python and numpy themselves "
                           f"(--memory-mb {self.limits.memory_mb}, "
                           f"--seconds-to-import {self.limits.seconds_to_import:g})")
-            raise WorkerFailed(f"{reason} {when}") from None
+            failure = TimedOut if str(error) == "timed out" and not starting else WorkerFailed
+            raise failure(f"{reason} {when}") from None
         if header.get("status") == "broken":
             self.stop()
             raise WorkerFailed(

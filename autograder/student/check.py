@@ -15,12 +15,15 @@ import sys
 
 from ..rubric.cases import PUBLIC, RUBRIC
 from ..rubric.fixtures import FixtureError
-from ..grading.markers import split_regions
+from ..grading.markers import integrity_problems, split_regions
 from ..grading.grade import grade_files
-from ..paths import ASSIGNMENT, MARKED_FILES, REFERENCE
-from .further_checks import run_further_checks
+from ..paths import ASSIGNMENT, MARKED_FILES, PRISTINE, REFERENCE
+from ..sandbox.limits import Limits
+from .further_checks import SKIPPED, run_further_checks
+from .show import shown
 
 FUNCTIONS = [graded.function for graded in RUBRIC]
+LIMIT_SECONDS = Limits().seconds_per_case
 
 NOT_IMPLEMENTED = "not implemented yet"
 
@@ -60,9 +63,11 @@ def known(functions):
     return set(functions) or None
 
 
-def run_checks(functions=None):
+def run_checks(functions=None, hung=None):
+    """The public cases; `hung` is filled with the functions that hang (see grade_files)."""
     try:
-        return grade_files("your assignment/", own_files(), visibilities=(PUBLIC,), functions=functions)
+        return grade_files("your assignment/", own_files(), visibilities=(PUBLIC,), functions=functions,
+                           hung={} if hung is None else hung)
     except FixtureError as error:  # (its own wording is for instructors)
         if REFERENCE.exists():
             raise  # an instructor's kit: `make fixtures` is theirs to run
@@ -83,34 +88,67 @@ def explain(case):
     if case.problem:
         lines.append(f"{'':>22}{case.problem}")
         lines += [f"{'':>22}{t}" for t in case.traceback.splitlines()[-4:]]
-    lines += [f"{'':>22}{'ok' if c.passed else 'x '} {c.message}" for c in case.checks]
+    # The words first (what the mistake looks like), the numbers after.
     lines += [f"{'':>22}looks like a known mistake: {m}" for m in case.mistakes]
+    lines += [f"{'':>22}Diagnosis: {d['text']}" for d in case.diagnoses]
+    lines += [f"{'':>22}{'ok' if c.passed else 'x '} {c.message}" for c in case.checks]
     lines += [f"{'':>22}note: {a}" for a in case.advice]
     return lines
 
 
 def print_findings(findings):
-    """The further checks, apart from the public cases: what disagrees, in full; the rest counted."""
+    """The further checks, apart from the public cases: what disagrees, in full; the rest counted;
+    those skipped because a function hangs, in one line per function."""
     if not findings:
         return
+    skipped = {}
+    for f in findings:
+        if f.state == "not run" and f.details[:1] == [SKIPPED]:
+            skipped.setdefault(f.details[1], set()).add(f.function)
+    for blocker, functions in skipped.items():
+        print(f"\nFurther checks of {', '.join(sorted(functions))} skipped: your {blocker} hangs "
+              f"(an infinite loop?); fix it first.")
     ran = [f for f in findings if f.state != "not run"]
     if not ran:
-        print("\nFurther checks on shapes of our own (advice, not marks) run once these functions do.")
+        if not skipped:
+            print("\nFurther checks on shapes of our own (advice, not marks) run once these functions do.")
         return
+    not_run = sum(f.state == "not run" and f.details[:1] != [SKIPPED] for f in findings)
     print(f"\nFurther checks on shapes of our own (no expected values; advice, not marks): "
           f"{sum(f.state == 'agrees' for f in ran)} of {len(ran)} agree"
-          + (f", {len(findings) - len(ran)} not run (their public cases say why)" if len(ran) < len(findings) else ""))
+          + (f", {not_run} not run (their public cases say why)" if not_run else ""))
     for finding in findings:
-        if finding.state == "disagrees":
+        if finding.state in ("disagrees", "hangs"):
             print(f"{'ADVICE':>20}  {finding.line()}")
-    if any(f.state == "disagrees" for f in findings):
+    if any(f.state in ("disagrees", "hangs") for f in findings):
         print(f"{'':>22}Hidden cases use such shapes: fix these before you submit.")
 
 
+def say_broken_markers():
+    """First, what `make submit` would refuse: a marker line deleted or edited, with the
+    function whose region it breaks and where the line goes back (grading itself goes on:
+    it judges behaviour)."""
+    files = own_files()
+    broken = [p for rel in MARKED_FILES for p in integrity_problems(
+        files[rel], (PRISTINE / rel).read_text(), f"assignment/{rel}") if p.startswith("markers: ")]
+    for problem in broken:
+        print(f"{'ERROR':>20}  {problem[len('markers: '):]}")
+    if broken:
+        print(f"{'':>22}make submit will not pack your files until the marker lines are back as they were.\n")
+
+
 def check(*functions):
-    """Check the named functions (all when none is named) and print what was found."""
+    """Check the named functions (all when none is named) and print what was found: in
+    colour where a person reads it (a notebook, a terminal), plain text elsewhere."""
     chosen = known(functions)
-    result = run_checks(chosen)
+    with shown():
+        report_on(chosen)
+
+
+def report_on(chosen):
+    say_broken_markers()
+    hung = {}
+    result = run_checks(chosen, hung)
     for case in result.cases:
         print("\n".join(explain(case)))
     say_missing_limits(result)
@@ -118,11 +156,18 @@ def check(*functions):
         print(f"{'WARNING':>20}  {line}")
     passed = sum(case.passed for case in result.cases)
     print(f"\n{passed} of {len(result.cases)} public cases pass.")
-    print_findings(run_further_checks(own_files(), chosen))
+    print_findings(run_further_checks(own_files(), chosen, hung=hung))
 
 
 def print_table():
-    result = run_checks()
+    with shown():
+        print_table_plainly()
+
+
+def print_table_plainly():
+    say_broken_markers()
+    hung = {}
+    result = run_checks(hung=hung)
     print(f"{'function':<30} {'public cases':>12}  status")
     for graded in RUBRIC:
         cases = [c for c in result.cases if c.function == graded.function]
@@ -130,10 +175,13 @@ def print_table():
         overall = ("pass" if all(s == "pass" for s in states) else
                    NOT_IMPLEMENTED if all(s == NOT_IMPLEMENTED for s in states) else "fail")
         print(f"{graded.function:<30} {states.count('pass'):>5} of {len(cases):<4}  {overall}")
+    for function, where in hung.items():
+        print(f"\n{function} hangs: it did not finish within {LIMIT_SECONDS:g} s on {where} (an infinite "
+              "loop?): fix it first; the functions fed its cache were not run.")
     say_missing_limits(result)
     for line in result.integrity:
         print(f"WARNING: {line}")
-    print_findings(run_further_checks(own_files()))
+    print_findings(run_further_checks(own_files(), hung=hung))
     print("\nDetails of any function: in a notebook, or here, `python -m autograder check FUNCTION`.")
 
 

@@ -6,9 +6,16 @@ These checks need no expected value, so they can run on such shapes without reve
 - each backward against centred differences of the student's *own* forward (and the net's
   gradients against its own loss, with and without L2 regularization);
 - each output's shape against its docstring;
-- invariances: batch norm in train mode gives each feature mean beta and std gamma, layer and
-  group norm do so per sample and group, group norm with G = 1 is layer norm of the flattened
-  sample, a centred delta kernel passes its input through, a 1x1 pool too.
+- invariances: batch norm in train mode gives each feature mean beta and std gamma (inputs
+  far from zero too), layer and group norm do so per sample and group, group norm with G = 1
+  is layer norm of the flattened sample, a centred delta kernel passes its input through (with
+  stride 2, every other pixel of it), a 1x1 pool too, spatial batch norm in test mode with
+  running averages 0 and 1 - eps returns x, and the net's loss grows with reg by exactly
+  0.5 * reg * sum(W ** 2);
+- code that raises on our shapes (a square filter assumed) is a disagreement, said with what
+  it raised.
+Where the numbers fit a common slip (windows one pixel apart, the L2's 0.5 missing), the
+finding says that slip in words.
 They run in the same sandboxed worker as the cases, which is sent inputs only; what comes
 back is judged here and reported apart from the public cases, as advice, not marks.
 """
@@ -19,7 +26,7 @@ import numpy as np
 
 from ..sandbox.harness import H  # the centred differences' step, as the worker's
 from ..sandbox.limits import Limits
-from ..sandbox.sandbox import Sandbox, WorkerFailed
+from ..sandbox.sandbox import Sandbox, TimedOut, WorkerFailed
 
 SEED = 2024
 GRADIENT_AGREEMENT = 1e-6     # |analytic - numerical| / (|analytic| + |numerical|), as vectors
@@ -32,7 +39,8 @@ NET_PROBES = 3                # per parameter of the net (each costs two losses)
 class Property:
     function: str       # the graded function it advises on
     situation: str      # in words: "when pooling windows overlap (3x3 windows, stride 2)"
-    kind: str           # what the worker runs: forward | backward | net_init | net_loss | net_gradient
+    kind: str           # what the worker runs: forward | backward | net_init | net_loss, or
+                        # net_gradient | net_reg (net_loss, and more losses: EXTRA_REQUESTS)
     inputs: Callable    # rng -> {argument: value}, in the function's argument order
     judge: Callable     # (inputs, outputs) -> [what disagrees, in words]; [] when all agree
     forward: Optional[str] = None
@@ -42,7 +50,7 @@ class Property:
 class Finding:
     function: str
     situation: str
-    state: str          # agrees | disagrees | not run
+    state: str          # agrees | disagrees | hangs | not run
     details: list
 
     def line(self):
@@ -169,6 +177,41 @@ def delta_kernel(rng):
     return {"x": x, "w": w, "b": np.array([1.0, -2.0, 0.5]), "conv_param": {"stride": 1, "pad": 1}}
 
 
+def strided_delta(rng):
+    """A centred 3x3 delta kernel with pad 1 and stride 2: window (i, j) is centred on pixel
+    (2i, 2j), so out must be x[:, :, ::2, ::2] + b."""
+    return dict(delta_kernel(rng), conv_param={"stride": 2, "pad": 1})
+
+
+def strided_like(inputs, rows, cols):
+    x, b = inputs["x"], inputs["b"][None, :, None, None]
+    return x[:, :, rows, cols] + b
+
+
+def windows_at_the_stride(inputs, got):
+    """out against x[::2, ::2] + b, and against what the commonest stride bugs give."""
+    out, x = got["out"], inputs["x"]
+    H_out, W_out = conv_out(x.shape, inputs["w"].shape, 2, 1)[2:]
+    want = strided_like(inputs, slice(None, None, 2), slice(None, None, 2))
+    if out.shape != want.shape:
+        return [f"out has shape {out.shape}; its docstring says {want.shape}"]
+    if disagreement(out.ravel(), want.ravel()) <= 1e-7:
+        return []
+    readings = (  # (rows, cols) windows read at, and what it means
+        ((slice(0, H_out), slice(0, W_out)), "the windows move one pixel at a time (window (i, j) "
+         "starts at (i, j)): it must start at (i * stride, j * stride)"),
+        ((slice(None, None, 2), slice(0, W_out)), "the stride is not used along the width: "
+         "window (i, j) starts at (i * stride, j): it must be (i * stride, j * stride)"),
+        ((slice(0, H_out), slice(None, None, 2)), "the stride is not used along the height: "
+         "window (i, j) starts at (i, j * stride): it must be (i * stride, j * stride)"),
+    )
+    for (rows, cols), words in readings:
+        if disagreement(out.ravel(), strided_like(inputs, rows, cols).ravel()) <= 1e-7:
+            return [words]
+    return [f"out differs from x[:, :, ::2, ::2] + b (error {disagreement(out.ravel(), want.ravel()):.1e}): "
+            "look at where each window starts, (i * stride, j * stride), and at the padding"]
+
+
 def pool_out(x, height, width, stride):
     N, C, Hx, Wx = x
     return (N, C, 1 + (Hx - height) // stride, 1 + (Wx - width) // stride)
@@ -187,10 +230,10 @@ def pool_inputs(x, height, width, stride, backward=False):
     return make
 
 
-def norm_inputs(shape, param, gamma_shape, backward=False, unit=False, G=None):
+def norm_inputs(shape, param, gamma_shape, backward=False, unit=False, G=None, shift=3.0):
     """x, gamma, beta (1 and 0 if `unit`), G for group norm, and the param dict."""
     def make(rng):
-        x = 2.0 * rng.standard_normal(shape) + 3.0
+        x = 2.0 * rng.standard_normal(shape) + shift
         gamma = np.ones(gamma_shape) if unit else rng.standard_normal(gamma_shape) + 1.5
         beta = np.zeros(gamma_shape) if unit else rng.standard_normal(gamma_shape)
         inputs = {"x": x, "gamma": gamma, "beta": beta}
@@ -214,6 +257,28 @@ def ln(shape, **options):
 
 def gn(shape, G, **options):
     return norm_inputs(shape, "gn_param", (1, shape[1], 1, 1), G=G, **options)
+
+
+def test_mode_identity(shape, eps=1e-5):
+    """Test mode with running_mean = 0, running_var = 1 - eps, gamma = 1, beta = 0: out must be x."""
+    def make(rng):
+        C = shape[1]
+        return {"x": 2.0 * rng.standard_normal(shape) + 3.0, "gamma": np.ones(C), "beta": np.zeros(C),
+                "bn_param": {"mode": "test"}, "bn_param.running_mean": np.zeros(C),
+                "bn_param.running_var": np.full(C, 1 - eps)}
+    return make
+
+
+def uses_running_averages(inputs, got):
+    out, x = got["out"], inputs["x"]
+    if out.shape != x.shape:
+        return [f"out has shape {out.shape}, not the shape of x, {x.shape}"]
+    error = disagreement(out.ravel(), x.ravel())
+    if error <= 1e-7:
+        return []
+    return [f"out is not x (error {error:.1e}) although running_mean = 0, running_var = 1 - eps, "
+            "gamma = 1 and beta = 0: test mode must normalize with running_mean and running_var "
+            "(passed on to your batchnorm_forward in bn_param), not with the batch's own statistics"]
 
 
 PER_FEATURE = lambda x, inputs: x.T                                            # noqa: E731
@@ -254,6 +319,26 @@ def net_inputs(reg, scale=0.3, n=3):
     return make
 
 
+def l2_penalty(inputs, names):
+    return 0.5 * inputs["kwargs"]["reg"] * sum(float(np.sum(inputs[n] ** 2)) for n in names)
+
+
+def regularized_as_documented(inputs, got):
+    """loss(reg) - loss(reg = 0) against 0.5 * reg * (|W1|^2 + |W2|^2 + |W3|^2), and against
+    what the commonest L2 slips give."""
+    added, want = float(got["loss"]) - float(got["loss_without_reg"]), l2_penalty(inputs, ("W1", "W2", "W3"))
+    biases = l2_penalty(inputs, ("b1", "b2", "b3"))
+    readings = ((want, None),
+                (2 * want, "the L2 term lacks its factor 0.5: loss += 0.5 * reg * sum(W ** 2) for W1, W2, W3"),
+                (want + biases, "the biases are regularized too: L2 applies to the weights W1, W2, W3 only"),
+                (0.0, "reg adds nothing to the loss: loss += 0.5 * reg * sum(W ** 2) for W1, W2, W3"))
+    for value, words in readings:
+        if abs(added - value) <= 1e-6 * max(1.0, abs(want)):
+            return [words] if words else []
+    return [f"reg = {inputs['kwargs']['reg']:g} adds {added:.6g} to the loss, where "
+            f"0.5 * reg * (sum(W1 ** 2) + sum(W2 ** 2) + sum(W3 ** 2)) is {want:.6g}"]
+
+
 def init_shapes(inputs, got):
     shapes = net_param_shapes(inputs["kwargs"])
     return [f"{name} has shape {got[name].shape}; the docstring makes it {shape}"
@@ -276,13 +361,15 @@ PROPERTIES = (
              shape_is(lambda i: conv_out(i["x"].shape, i["w"].shape, 2, 1))),
     Property("conv_forward_naive", "with a centred 3x3 delta kernel, pad 1 (out must be x + b)", "forward",
              delta_kernel, equals(lambda i: i["x"] + i["b"][None, :, None, None], "x + b")),
+    Property("conv_forward_naive", "with a centred 3x3 delta kernel, pad 1, stride 2 "
+             "(out must be x[:, :, ::2, ::2] + b)", "forward", strided_delta, windows_at_the_stride),
     backward("conv_backward_naive", "conv_forward_naive", "with stride 2, pad 1, a non-square input and kernel",
              conv_inputs((2, 3, 7, 5), (4, 3, 3, 2), 2, 1, backward=True)),
     backward("conv_backward_naive", "conv_forward_naive", "with N = 1, stride 1, no padding",
              conv_inputs((1, 2, 5, 5), (3, 2, 3, 3), 1, 0, backward=True)),
 
-    Property("max_pool_forward_naive", "with a 3x2 window, stride 2, on a non-square input", "forward",
-             pool_inputs((1, 2, 7, 6), 3, 2, 2), shape_is(lambda i: pool_out(i["x"].shape, 3, 2, 2))),
+    Property("max_pool_forward_naive", "with a 3x2 window, stride 2, on a non-square input and output",
+             "forward", pool_inputs((1, 2, 7, 8), 3, 2, 2), shape_is(lambda i: pool_out(i["x"].shape, 3, 2, 2))),
     Property("max_pool_forward_naive", "with a 1x1 window, stride 1 (out must be x)", "forward",
              pool_inputs((2, 2, 3, 4), 1, 1, 1), equals(lambda i: i["x"], "x")),
     backward("max_pool_backward_naive", "max_pool_forward_naive",
@@ -294,6 +381,9 @@ PROPERTIES = (
 
     Property("batchnorm_forward", "in train mode, N = 16, D = 5", "forward",
              bn((16, 5), unit=True), normalized(PER_FEATURE)),
+    Property("batchnorm_forward", "in train mode, on inputs far from zero (x + 1e7); a variance "
+             "from mean(x**2) - mean(x)**2 loses its digits here", "forward",
+             bn((16, 5), unit=True, shift=1e7), normalized(PER_FEATURE)),
     backward("batchnorm_backward", "batchnorm_forward", "with N = 5, D = 4", bn((5, 4), backward=True)),
     backward("batchnorm_backward_alt", "batchnorm_forward", "with N = 5, D = 4", bn((5, 4), backward=True)),
     Property("layernorm_forward", "with N = 1, D = 6", "forward", ln((1, 6), unit=True), normalized(PER_SAMPLE)),
@@ -303,6 +393,8 @@ PROPERTIES = (
 
     Property("spatial_batchnorm_forward", "in train mode, N = 1, on a non-square input", "forward",
              bn((1, 3, 4, 5), unit=True), normalized(PER_CHANNEL)),
+    Property("spatial_batchnorm_forward", "in test mode, with running_mean = 0 and running_var = 1 - eps "
+             "(out must be x)", "forward", test_mode_identity((2, 3, 4, 5)), uses_running_averages),
     backward("spatial_batchnorm_backward", "spatial_batchnorm_forward", "with N = 1, a non-square input",
              bn((1, 3, 4, 5), backward=True)),
     backward("spatial_batchnorm_backward", "spatial_batchnorm_forward", "with N = 3, C = 2",
@@ -323,6 +415,8 @@ PROPERTIES = (
              lambda rng: {"kwargs": dict(NET_KWARGS, weight_scale=1e-2), "seed": 0}, init_shapes),
     Property("ThreeLayerConvNet", "with near-zero weights (the loss must be log(num_classes))", "net_loss",
              net_inputs(0.0, scale=1e-6), near("loss", np.log(NET_KWARGS["num_classes"]), "log(num_classes)", 1e-3)),
+    Property("ThreeLayerConvNet", "with L2 regularization (reg = 0.7), against the same loss with reg = 0",
+             "net_reg", net_inputs(0.7), regularized_as_documented),
     net_gradient("without regularization", 0.0),
     net_gradient("with L2 regularization (reg = 0.7)", 0.7),
 )
@@ -357,17 +451,40 @@ def net_numerical_gradients(sandbox, prop, inputs):
     return numerical
 
 
+def loss_without_reg(sandbox, prop, inputs):
+    header, got = ask(sandbox, "net_loss", prop, dict(inputs, kwargs=dict(inputs["kwargs"], reg=0.0)))
+    return {"loss_without_reg": got["loss"]} if header.get("status") == "ok" and "loss" in got else {}
+
+
+EXTRA_REQUESTS = {"net_gradient": net_numerical_gradients, "net_reg": loss_without_reg}
+
+
+def raised(prop, header):
+    """A Finding for code that raised on our shapes: not run when it is a stub (None came back
+    where arrays belong), else a disagreement: a correct layer runs on any documented shape."""
+    error = str(header.get("error", "an error"))
+    if "NoneType" in error:
+        return Finding(prop.function, prop.situation, "not run", ["not implemented yet"])
+    if error.startswith("ImportError: the file that defines this could not be imported"):
+        return Finding(prop.function, prop.situation, "not run", [error])  # the cases say why
+    whose = prop.forward if prop.forward and f"in {prop.forward}" in str(header.get("traceback", "")) \
+        else prop.function
+    return Finding(prop.function, prop.situation, "disagrees", [f"your {whose} raised {error}"])
+
+
 def examine(sandbox, prop, rng):
     inputs = prop.inputs(rng)
-    kind = "net_loss" if prop.kind == "net_gradient" else prop.kind
+    kind = "net_loss" if prop.kind in EXTRA_REQUESTS else prop.kind
     try:
         header, got = ask(sandbox, kind, prop, inputs)
-        if prop.kind == "net_gradient" and header.get("status") == "ok" and not header.get("none"):
-            got.update(net_numerical_gradients(sandbox, prop, inputs))
+        if prop.kind in EXTRA_REQUESTS and header.get("status") == "ok" and not header.get("none"):
+            got.update(EXTRA_REQUESTS[prop.kind](sandbox, prop, inputs))
+    except TimedOut as failure:  # correct code finishes on any documented shape
+        return Finding(prop.function, prop.situation, "hangs", [str(failure)])
     except WorkerFailed as failure:
         return Finding(prop.function, prop.situation, "not run", [str(failure)])
     if header.get("status") != "ok":
-        return Finding(prop.function, prop.situation, "not run", [f"your code raised {header.get('error', 'an error')}"])
+        return raised(prop, header)
     if header.get("none") or header.get("bad"):
         return Finding(prop.function, prop.situation, "not run", ["not implemented yet"])
     try:
@@ -378,16 +495,36 @@ def examine(sandbox, prop, rng):
     return Finding(prop.function, prop.situation, "disagrees" if problems else "agrees", problems)
 
 
-def run_further_checks(files, functions=None, limits=Limits()):
-    """A Finding per further check of the chosen functions (all when None), in one sandbox."""
+SKIPPED = "skipped: it hangs"
+
+
+def run_further_checks(files, functions=None, limits=Limits(), hung=()):
+    """A Finding per further check of the chosen functions (all when None), in one sandbox.
+
+    A function in `hung` (the public cases found it hangs), or one that hangs here, is not run
+    again, nor is the backward fed its cache: one time limit is waited out per hang, not one
+    per check."""
     chosen = [(n, p) for n, p in enumerate(PROPERTIES) if functions is None or p.function in functions]
     if not chosen:
         return []
+    hung = set(hung)
+    if all({p.function, p.forward} & hung for _, p in chosen):  # not even a sandbox to start
+        return [Finding(p.function, p.situation, "not run", [SKIPPED, p.forward if p.forward in hung
+                                                              else p.function]) for _, p in chosen]
     with Sandbox(files, limits) as sandbox:
         try:
             sandbox.start()
         except WorkerFailed as failure:
             return [Finding(p.function, p.situation, "not run", [str(failure)]) for _, p in chosen]
-        findings = [examine(sandbox, prop, np.random.default_rng(SEED + number)) for number, prop in chosen]
+        findings = []
+        for number, prop in chosen:
+            blocker = next((f for f in (prop.function, prop.forward) if f in hung), None)
+            if blocker:
+                findings.append(Finding(prop.function, prop.situation, "not run", [SKIPPED, blocker]))
+                continue
+            finding = examine(sandbox, prop, np.random.default_rng(SEED + number))
+            if finding.state == "hangs":
+                hung.add(prop.function)
+            findings.append(finding)
         sandbox.stop()  # every process the student started is gone from here on
     return findings

@@ -97,6 +97,7 @@ class LiveCode:
             print(f"{module.__file__} could not be reloaded{where}: {type(error).__name__}: {error}\n"
                   "This cell runs the version loaded before; fix the file and run the cell again.",
                   file=sys.stderr)
+            sys.stderr.flush()  # sent now, so that it shows above what the cell prints
             return False
         for key, old in before.items():
             new = vars(module).get(key)

@@ -13,7 +13,8 @@ def outputs(notebook):
 
 
 def text(notebook):
-    return "".join(o.get("text", "") for o in outputs(notebook))
+    """What the cells printed, and the plain text of what they displayed (check's rich display)."""
+    return "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in outputs(notebook))
 
 
 def test_committed_notebooks_carry_no_outputs():
@@ -51,5 +52,7 @@ def test_on_the_stubs_every_failure_says_not_implemented_yet(tmp_path):
         assert not [o for o in outputs(notebook) if o.output_type == "error"], name
         assert "is not implemented yet: fill it in assignment/" in text(notebook), name
         assert "PASS " not in text(notebook), name
+        assert "0/" not in text(notebook) and not [  # no progress bar left at 0% by a stub net
+            o for o in outputs(notebook) if "application/vnd.jupyter.widget-view+json" in o.get("data", {})], name
         # A cell that draws stops cleanly: no figure half drawn before the stub's None broke it.
         assert not [o for o in outputs(notebook) if "image/png" in o.get("data", {})], name

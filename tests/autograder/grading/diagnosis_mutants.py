@@ -132,6 +132,10 @@ MUTANTS = (
            "max_pool_forward_naive", set()),
     mutant("pool: last output column skipped", [edit(POOL, "for j in range(W_out):", "for j in range(W_out - 1):")],
            "max_pool_forward_naive", {"last row or column"}),
+    mutant("pool: pool_height used for the width too", [edit(
+        POOL, 'ph, pw = pool_param["pool_height"], pool_param["pool_width"]',
+        'ph, pw = pool_param["pool_height"], pool_param["pool_height"]')],
+           "max_pool_forward_naive", {"fails when non-square pooling window"}),
     mutant("pool backward: gradient divided by the pool area", [edit(
         POOL_B, "+= dout[n, c, i, j]", "+= dout[n, c, i, j] / (ph * pw)")],
            "max_pool_backward_naive", {"constant factor"}),

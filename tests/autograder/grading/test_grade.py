@@ -172,3 +172,30 @@ def test_a_function_missing_behind_a_star_import_is_said_once_when_it_runs(refer
         "`layernorm_backward` needs its cache. Its cases score 0."]
     assert all(c.score == 0 and "is missing from layers.py" in c.problem and not c.traceback
                for c in result.cases)
+
+
+def hanging(files, function):
+    """The files with an infinite loop at the top of `function`'s region."""
+    text = files["layers.py"]
+    start = text.index("# *****START OF YOUR CODE", text.index(f"def {function}("))
+    line_end = text.index("\n", start) + 1
+    return dict(files, **{"layers.py": text[:line_end] + "    while True:\n        pass\n" + text[line_end:]})
+
+
+def test_in_the_self_check_a_hanging_forward_is_waited_out_once_and_blamed_first(reference_files):
+    import time
+    from autograder.rubric.cases import PUBLIC
+    from autograder.sandbox.limits import Limits
+    from autograder.student.further_checks import SKIPPED, run_further_checks
+    files, limits, hung = hanging(reference_files, "layernorm_forward"), Limits(seconds_per_case=1.0), {}
+    began = time.monotonic()
+    result = grade_files("s", files, visibilities=(PUBLIC,), limits=limits, hung=hung,
+                         functions={"layernorm_backward"})
+    case, = result.cases
+    assert case.problem.startswith("layernorm_forward hangs: fix it first")
+    assert list(hung) == ["layernorm_forward"] and time.monotonic() - began < 1.0 + 8  # one limit, not two
+    findings = run_further_checks(files, {"layernorm_backward"}, limits, hung=hung)
+    assert findings and all(f.details == [SKIPPED, "layernorm_forward"] for f in findings)
+
+    staff = grade_files("s", files, visibilities=(PUBLIC,), limits=limits, functions={"layernorm_backward"})
+    assert "did not finish within 1 s" in staff.cases[0].problem  # staff grading runs every case

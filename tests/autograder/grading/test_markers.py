@@ -20,7 +20,7 @@ def test_derive_stub_empties_the_region_to_pass():
 
 
 @pytest.mark.parametrize("text,message", [
-    (f"{START}\n{START}\n{END}\n", "nested"),
+    (f"{START}\n{START}\n{END}\n", "no END marker .* the next START .line 2. comes first"),
     (f"{START}\nx = 1\n", "no END"),
     (f"{END}\n", "without a START"),
 ])
@@ -41,3 +41,18 @@ def test_integrity_reports_a_deleted_marker_and_an_edit_outside():
     edited = MARKED.replace("return out", "return 2 * x")
     problems = integrity_problems(edited, stub, "f.py")
     assert len(problems) == 1 and "return 2 * x" in problems[0]
+
+
+def test_a_deleted_end_marker_names_its_function_and_the_line_where_it_goes():
+    stub = derive_stub(MARKED + MARKED.replace("def f(", "def g("))
+    first_end = stub.index(f"    {END}\n")
+    broken = stub[:first_end] + stub[first_end + len(f"    {END}\n"):]
+    problem, = integrity_problems(broken, stub, "f.py")
+    line = broken.splitlines().index("    return out") + 1
+    assert problem.startswith("markers: f.py:3: f's region has no END marker")
+    assert f"put the END marker line back at line {line}, just before `return out`" in problem
+
+
+def test_a_deleted_start_marker_names_its_function():
+    with pytest.raises(MarkerError, match="in f: put its START marker line back"):
+        split_regions(MARKED.replace(f"    {START}\n", ""))

@@ -38,7 +38,8 @@ def run_as_on_colab(content, started_in):
     path = started_in / "colab.ipynb"
     nbformat.write(notebook, path)
     executed = execute(path)
-    return "".join(o.get("text", "") for c in executed.cells for o in c.outputs)
+    return "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
+                   for c in executed.cells for o in c.outputs)
 
 
 @pytest.fixture

@@ -67,6 +67,22 @@ def test_the_bundle_holds_what_students_need_and_nothing_secret(bundle):
         assert not [n for n in archive.namelist() if "reference" in n or "/hidden/" in n]
 
 
+def test_the_bundles_rubric_holds_the_public_cases_only_and_the_same_ones(bundle):
+    import importlib.util
+    from autograder.rubric.cases import HIDDEN, PUBLIC, RUBRIC
+    path = bundle / "autograder/rubric/cases.py"
+    spec = importlib.util.spec_from_file_location("bundle_cases", path)
+    shipped = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shipped)
+    from dataclasses import asdict
+    assert [(g.function, g.points, [asdict(c) for c in g.cases]) for g in shipped.RUBRIC] == [
+        (g.function, g.points, [asdict(c) for c in g.cases if c.visibility == PUBLIC]) for g in RUBRIC]
+    assert all(not g.cases for g in shipped.PROVIDED)
+    text = path.read_text()
+    hidden = [c.title for g in RUBRIC for c in g.cases if c.visibility == HIDDEN]
+    assert hidden and not [t for t in hidden if f'"{t}"' in text]
+
+
 def test_no_line_of_the_solution_is_anywhere_in_the_bundle(bundle):
     secret = solution_lines()
     assert len(secret) > 50  # the check has something to look for
@@ -84,6 +100,10 @@ def test_self_check_runs_in_the_unpacked_bundle_alone(bundle, tmp_path):
     rows = [line for line in done.stdout.splitlines() if line.split() and line.split()[0] in
             {"conv_forward_naive", "ThreeLayerConvNet", "spatial_groupnorm_backward"}]
     assert len(rows) == 3 and all(row.endswith("not implemented yet") for row in rows)
+    helped = subprocess.run([sys.executable, "-m", "autograder", "--help"], cwd=tmp_path / "student",
+                            env=ENV, capture_output=True, text=True).stdout
+    verbs = [line.split()[0] for line in helped.split("VERB\n", 1)[1].split("\n\n")[0].splitlines()]
+    assert verbs == ["check", "submit"] and "room" not in helped, helped
 
 
 def test_submit_packs_what_the_grader_takes_and_refuses_broken_markers(bundle, tmp_path):
@@ -107,6 +127,24 @@ def test_submit_packs_what_the_grader_takes_and_refuses_broken_markers(bundle, t
                           capture_output=True, text=True)
     assert done.returncode == 1 and "assignment/layers.py" in done.stdout
     assert "marker" in done.stdout and not (student / "submission.zip").exists()
+
+
+def test_a_deleted_end_marker_is_named_by_function_and_line_by_submit_and_check(bundle, tmp_path):
+    student = tmp_path / "student"
+    shutil.copytree(bundle, student)
+    layers = student / "assignment" / "layers.py"
+    text = layers.read_text()
+    end = text.index("# *****END OF YOUR CODE", text.index("def conv_backward_naive("))
+    line_start = text.rindex("\n", 0, end) + 1
+    layers.write_text(text[:line_start] + text[text.index("\n", end) + 1:])
+    said = []
+    for verb in (["submit"], ["check", "conv_forward_naive"]):
+        done = subprocess.run([sys.executable, "-m", "autograder", *verb], cwd=student, env=ENV,
+                              capture_output=True, text=True)
+        said.append(next(line for line in done.stdout.splitlines() if "no END marker" in line))
+    assert all("conv_backward_naive's region has no END marker" in line for line in said), said
+    assert all("put the END marker line back at line" in line for line in said), said
+    assert not (student / "submission.zip").exists()
 
 
 @pytest.mark.slow

@@ -336,6 +336,8 @@ MUTANTS = {  # graded function -> {name: override or net class}
         "bias left out": conv_forward(bias=False),
         "padding on the height only": conv_forward(pad_axes=(2,)),
         "stride ignored along the width": conv_forward(window=lambda i, j, s: (i * s, j)),
+        "windows move one pixel at a time (the stride only in the output size)": conv_forward(
+            window=lambda i, j, s: (i, j)),
     },
     "conv_backward_naive": {
         "loops over a square output": conv_backward(loops=square),

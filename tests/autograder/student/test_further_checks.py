@@ -69,3 +69,53 @@ def test_l2_without_its_half_is_caught_by_the_nets_own_gradient_check(reference_
 def test_other_slips_are_caught_too(reference_files, change, function, situation):
     files = mutant(reference_files, "layers.py", change)
     assert states(run_further_checks(files, {function}), function)[situation] == "disagrees"
+
+
+def in_function(files, function, old, new):
+    """layers.py with `old` replaced by `new` in `function` (the first time after its def)."""
+    text = files["layers.py"]
+    start = text.index(f"def {function}(")
+    return dict(files, **{"layers.py": text[:start] + text[start:].replace(old, new, 1)})
+
+
+def public_and_further(files, function):
+    public = grade_files("mutant", files, visibilities=(PUBLIC,), functions={function})
+    return public, {f.situation: f for f in run_further_checks(files, {function})}
+
+
+def test_windows_that_move_one_pixel_at_a_time_are_named_in_words(reference_files):
+    """The commonest stride bug keeps the output's shape: the public case only says numbers,
+    the strided delta kernel says what is wrong (and the catalog names it)."""
+    files = in_function(reference_files, "conv_forward_naive", "hs, ws = i * stride, j * stride", "hs, ws = i, j")
+    public, further = public_and_further(files, "conv_forward_naive")
+    strided = next(f for s, f in further.items() if "stride 2" in s and "delta" in s)
+    assert strided.state == "disagrees" and "one pixel at a time" in strided.details[0]
+    failing = [c for c in public.cases if not c.passed]
+    assert failing and any("one pixel at a time" in m for c in failing for m in c.mistakes)
+
+
+def test_the_biases_regularized_too_is_said_in_words(reference_files):
+    files = mutant(reference_files, "classifiers/cnn.py", (
+        'for name in ("W1", "W2", "W3"):', 'for name in ("W1", "W2", "W3", "b1", "b2", "b3"):'))
+    public, further = public_and_further(files, "ThreeLayerConvNet")
+    assert all(case.passed for case in public.cases)  # reg = 0 in the public loss case
+    finding = next(f for s, f in further.items() if "against the same loss with reg = 0" in s)
+    assert finding.state == "disagrees" and finding.details == [
+        "the biases are regularized too: L2 applies to the weights W1, W2, W3 only"]
+
+
+def test_spatial_batchnorm_that_ignores_test_mode_is_caught(reference_files):
+    files = mutant(reference_files, "layers.py", (
+        "out_flat, cache = batchnorm_forward(x_flat, gamma, beta, bn_param)",
+        "bn_param['mode'] = 'train'\n    out_flat, cache = batchnorm_forward(x_flat, gamma, beta, bn_param)"))
+    public, further = public_and_further(files, "spatial_batchnorm_forward")
+    assert all(case.passed for case in public.cases)  # the public case is in train mode
+    finding = next(f for s, f in further.items() if "in test mode" in s)
+    assert finding.state == "disagrees" and "running_mean and running_var" in finding.details[0]
+
+
+def test_code_that_raises_on_our_shapes_is_a_disagreement_that_says_what_it_raised(reference_files):
+    files = in_function(reference_files, "conv_forward_naive", "window = x_pad[n, :, hs:hs + HH, ws:ws + WW]",
+                        "window = x_pad[n, :, hs:hs + HH, ws:ws + HH]")
+    finding = next(f for f in run_further_checks(files, {"conv_forward_naive"}) if "non-square" in f.situation)
+    assert finding.state == "disagrees" and finding.details[0].startswith("your conv_forward_naive raised")

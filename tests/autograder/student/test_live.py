@@ -96,6 +96,7 @@ def live_edits(tmp_path, python):
         fill(layers, "max_pool_forward_naive", "out = (")
         said = kernel.run(forward)
         assert "could not be reloaded (line" in said and "forward [2. 2. 2.]" in said
+        assert said.index("could not be reloaded") < said.index("forward [2. 2. 2.]")  # said first
         fill(layers, "max_pool_forward_naive", "out = np.full(1, 5.0)")
         assert kernel.run(forward).strip() == "forward [5.]"
     finally:
