@@ -25,7 +25,7 @@ SHIPPED_MODULES = ("__init__.py", "__main__.py", "paths.py",
                    "sandbox/system.py", "sandbox/confinement.py", "grading/limits_check.py",
                    "grading/__init__.py", "grading/submission.py", "grading/markers.py",
                    "grading/integrity.py", "grading/compare.py", "grading/results.py",
-                   "grading/report.py", "grading/grade.py",
+                   "grading/report.py", "grading/grade.py", "grading/triage.py",
                    "student/__init__.py", "student/check.py", "student/submit.py", "student/live.py",
                    "student/further_checks.py")
 STUDENT_PACKAGES = ("numpy", "scikit-learn", "matplotlib", "tqdm", "jupyter", "ipykernel")
