@@ -22,6 +22,7 @@ from autograder.course.grade_all import grade_all
 from autograder.grading.grade import grade_files
 from autograder.sandbox import namespaces
 from autograder.sandbox.limits import Limits
+from autograder.sandbox.uids import Lease
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the corpus's helpers (import mode importlib)
 from test_hostile import (  # noqa: E402
     FAST, REFERENCE_LAYERS, ROOT, add_student, grade, points, pytest_as_nobody, scores, with_region)
@@ -102,9 +103,14 @@ def test_what_a_timed_out_submission_started_dies_and_the_next_student_is_graded
     marker = a_name()
     slow = with_region("conv_forward_naive", "while True:\n    pass")  # every case times out
     folder = a_class(("a_attacker", daemons(marker, 70) + slow), ("b_victim", REFERENCE_LAYERS))
+    # Without the protections grade-all leases no uid, and the survivors squat every slot of
+    # theirs for minutes: the test leases one itself, so that no other grader on the machine (a
+    # pytest-xdist worker) runs as it meanwhile, and the lease's release kills them all.
+    lease = Lease.take(62000) if pretend and ROOT_USER else None
     try:
         rows = grade_all(folder, tmp_path / "out", jobs=1, timeout=45,  # an honest one: < 20 s
-                         limit_args=["--seconds-per-case", "2"])
+                         limit_args=["--seconds-per-case", "2"],
+                         base_uid=lease.uid if lease else 61000)
         left = named(marker)
         victim = next(row for row in rows if row.student == "b_victim")
         if not pretend:
@@ -115,6 +121,8 @@ def test_what_a_timed_out_submission_started_dies_and_the_next_student_is_graded
             if ROOT_USER:
                 assert victim.result.score < 100
     finally:
+        if lease:
+            lease.release()
         kill_ours(marker)
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -49,7 +49,8 @@ def test_a_kernel_without_landlock_still_grades_and_says_the_isolation_was_reduc
     assert results["score"] == 100 and "Isolation reduced: no Landlock" in results["output"]
     assert results["extra_data"]["isolation"]["landlock"][0] is False
     assert results["extra_data"]["isolation"]["fresh state"][0] is True
-    assert "**isolation reduced: no Landlock" in (tmp_path / "one" / "report.md").read_text()
+    report = (tmp_path / "one" / "report.md").read_text().replace("\\", "")  # escape.markdown's backslashes
+    assert "**isolation reduced: no Landlock" in report
     # With every protection in force, nothing is said.
     done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(submission), "--out",
                            str(tmp_path / "full")], cwd=ROOT, capture_output=True, text=True)
