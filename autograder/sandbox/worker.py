@@ -20,6 +20,7 @@ import importlib
 import importlib.util
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -57,24 +58,39 @@ STDLIB = ("abc bisect collections contextlib copy datetime decimal encodings.idn
           "statistics string textwrap time typing warnings").split()
 
 
+STAR_NUMPY = re.compile(rb"^\s*from\s+numpy\s+import\s+\*", re.M)
+
+
+def star_imports_numpy(package):
+    """Whether the student's files say `from numpy import *`."""
+    for rel in Precompiled.STUDENT_MODULES.values():
+        try:
+            with open(os.path.join(package, *rel.split("/")), "rb") as file:
+                if STAR_NUMPY.search(file.read()):
+                    return True
+        except OSError:
+            pass
+    return False
+
+
 def preload(fast_layers):
     """Modules student code may need, imported while the interpreter's files are readable
     (once we are another user, an interpreter installed under /root no longer is)."""
     for name in STDLIB:
         importlib.import_module(name)
     import numpy, numpy.lib.stride_tricks, numpy.linalg, numpy.random  # noqa: F401,E401
-    exec("from numpy import *", {})  # what a star import pulls in (numpy.testing, unittest, ...)
+    if star_imports_numpy(os.path.join(SANDBOX, "submission")):
+        # What a star import pulls in (numpy.testing, unittest, ...): a tenth of a second,
+        # spent only for the files that need it.
+        exec("from numpy import *", {})
     import protocol
-    # One round trip loads whatever np.savez / np.load import lazily (zipfile, codecs, ...).
+    # One round trip loads whatever the protocol imports lazily.
     # The provided modules are ours: import them (and what they import) now.
     import submission.gradient_check  # noqa: F401  (not layer_utils: it imports the student's layers)
     if fast_layers is not None:
         import out_of_reach
         out_of_reach.load(fast_layers)  # from memory: its file is gone (out_of_reach.py)
-    import io
-    buffer = io.BytesIO()
-    numpy.savez(buffer, warm=numpy.zeros(1))
-    protocol.load_arrays(buffer.getvalue())
+    protocol.parse(protocol.pack({}, {"warm": numpy.zeros(1)}), 1 << 10)
     alias_package("cs231n", "submission")
 
 
@@ -248,34 +264,40 @@ def imports_in_child(*_):
 
 
 class Children:
-    """Runs work in a fresh child per call; the worker only relays its bounded reply."""
+    """Runs work in a fresh child per call; the worker only relays its bounded reply.
+
+    A case's child is forked ahead (the spare), once everything of the case before it is dead,
+    and waits for its request: the fork costs nothing while the grader judges the last reply.
+    What a case leaves is killed before its reply is relayed; reaping it and emptying the
+    scratch folder wait until the reply is on its way, and are done before the next case."""
 
     def __init__(self, channels, scratch, max_bytes, watch=None):
         """`watch`: where the scratch folder is no bounded tmpfs, a check that says (in words)
         when a case has written too much there; the case is then ended."""
         self.channels, self.scratch, self.max_bytes = channels, scratch, max_bytes
         self.watch, self.overflow = watch, None
+        self.spare = None  # (pid, request fd, reply fd) of a child waiting for its case
+        self.unreaped = None  # pid of the last child, killed but not yet reaped
 
-    def run(self, work, seconds, *args):
-        """The child's reply as bytes of one frame, or a header saying how it failed."""
-        import protocol
-        self.overflow = None
+    def _fork(self, work):
+        """(pid, reply fd) of a child that runs `work(writing)` and exits, or None."""
         reading, writing = os.pipe()
         try:
             pid = os.fork()
         except OSError:  # as root, processes a case left in a session of their own still count
             os.close(reading)
             os.close(writing)
-            return {"status": "died", "detail": "could not be started: the process limit is "
-                                                "reached (by processes your code left running?)"}, b""
+            return None
         if pid == 0:  # the child: nothing of the worker's channels, a process group of its own
             os.close(reading)
             for fd in self.channels:
                 os.close(fd)
+            if self.spare:
+                os.close(self.spare[1])
             os.setpgid(0, 0)
             os.chdir(self.scratch)
             try:
-                protocol.send(writing, *work(*args))
+                work(writing)
                 code = 0
             except BaseException:
                 code = REPLY_FAILED
@@ -286,23 +308,85 @@ class Children:
                     pass
             os._exit(code)
         os.close(writing)
+        return pid, reading
+
+    def fork_spare(self):
+        """Fork the next case's child now (call only once the last case is finished)."""
+        if self.spare is not None:
+            return
+        inbox, outbox = os.pipe()
+
+        def wait_for_case(writing):
+            import protocol
+            os.close(outbox)
+            frame = bytearray()
+            while True:
+                chunk = os.read(inbox, 1 << 20)
+                if not chunk:
+                    break
+                frame += chunk
+            request, inputs = protocol.parse(bytes(frame), 1 << 30)
+            protocol.send(writing, *case_in_child(request, inputs, None, None))
+
+        forked = self._fork(wait_for_case)
+        os.close(inbox)
+        if forked is None:
+            os.close(outbox)
+            return
+        self.spare = (forked[0], outbox, forked[1])
+
+    def run_case(self, frame, seconds):
+        """The spare child's reply to the request `frame` (bytes), as run() returns it."""
+        self.fork_spare()
+        if self.spare is None:
+            return PROCESS_LIMIT, b""
+        pid, outbox, reading = self.spare
+        self.spare = None
+        try:
+            protocol_send_all(outbox, frame)
+        except OSError:
+            pass  # it died already: the read below says how
+        finally:
+            os.close(outbox)
+        return self._collect(pid, reading, seconds)
+
+    def run(self, work, seconds, *args):
+        """The reply of a fresh child that runs `work(*args)`, as bytes of one frame, or a
+        header saying how it failed."""
+        import protocol
+        forked = self._fork(lambda writing: protocol.send(writing, *work(*args)))
+        if forked is None:
+            return PROCESS_LIMIT, b""
+        return self._collect(*forked, seconds)
+
+    def _collect(self, pid, reading, seconds):
+        self.overflow = None
         try:
             data, timed_out = self._read(reading, time.monotonic() + seconds)
         finally:
             os.close(reading)
             self._end(pid)
-            status = self._reap(pid)
-            self._reap_orphans()
+            self.unreaped = pid
             if self.watch and not self.overflow:  # it may have written it all between two looks
                 self.overflow = self.watch(self.scratch)
-            self._clean_scratch()
         if self.overflow:
             return {"status": "died", "detail": self.overflow}, b""
         if data:  # a whole frame came back: whatever happened after it does not matter
             return None, data
+        status = self.finish()
         if timed_out:
             return {"status": "timeout"}, b""
         return {"status": "died", **status}, b""
+
+    def finish(self):
+        """Reap the last child and what it left, and empty the scratch folder; {how it ended}."""
+        if self.unreaped is None:
+            return {}
+        status = self._reap(self.unreaped)
+        self.unreaped = None
+        self._reap_orphans()
+        self._clean_scratch()
+        return status
 
     def _read(self, fd, deadline):
         """(one whole frame or b"", timed out?). Stops at the frame's end: a process the case
@@ -328,7 +412,8 @@ class Children:
 
     def _end(self, pid):
         """Kill the child and whatever it started in its group (a case leaves nothing behind);
-        as PID 1 of a namespace of our own, whatever left the group too, and reap it."""
+        as PID 1 of a namespace of our own, whatever left the group too (never the spare: it
+        is forked only once this case is over)."""
         kills = [lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)]
         if os.getpid() == 1:  # kill(-1) reaches only our namespace, never the grader's processes
             kills.append(lambda: os.kill(-1, signal.SIGKILL))
@@ -369,12 +454,26 @@ class Children:
                     pass
 
 
+PROCESS_LIMIT = {"status": "died", "detail": "could not be started: the process limit is "
+                                             "reached (by processes your code left running?)"}
+
+
+def protocol_send_all(fd, data):
+    import protocol
+    protocol.send_bytes(fd, data)
+
+
 def serve(inbox, outbox, children, layers, net, seconds):
     import protocol
     requests = protocol.Channel(inbox)
     while True:
+        if children is not None:
+            children.fork_spare()  # while the grader judges the last reply
         try:
-            request, inputs = protocol.receive(requests, max_payload=1 << 30)
+            if children is None:
+                request, inputs = protocol.receive(requests, max_payload=1 << 30)
+            else:
+                frame = protocol.receive_frame(requests, max_payload=1 << 30)
         except protocol.ProtocolError as error:
             if "closed" not in str(error):
                 print(f"worker: bad request: {error}", file=sys.__stderr__)
@@ -382,11 +481,12 @@ def serve(inbox, outbox, children, layers, net, seconds):
         if children is None:
             protocol.send(outbox, *answer(request, inputs, layers, net))
             continue
-        header, data = children.run(case_in_child, seconds, request, inputs, None, None)
+        header, data = children.run_case(frame, seconds)
         if header is None:
             protocol.send_bytes(outbox, data)
         else:
             protocol.send(outbox, header)
+        children.finish()  # before the next case: nothing of this one lives on
 
 
 def main():
@@ -434,6 +534,7 @@ def main():
         watch = None if protections["scratch limit"][0] else namespaces.scratch_watch(policy)
         children = Children((inbox, outbox), scratch, settings["results_bytes"], watch)
         header, data = children.run(imports_in_child, settings["seconds_to_import"])
+        children.finish()
         if header is None:
             try:
                 header, _ = protocol.parse(data, settings["results_bytes"])

@@ -196,14 +196,11 @@ import io, json, os, pickle, struct, sys, numpy as np
 class Evil:
     def __reduce__(self):
         return (os.system, ("touch {MARKER}",))
-buffer = io.BytesIO()
-np.save(buffer, np.array([Evil()], dtype=object), allow_pickle=True)
-import zipfile
-payload = io.BytesIO()
-with zipfile.ZipFile(payload, "w") as z:
-    z.writestr("out.npy", buffer.getvalue())
+pickled = pickle.dumps(np.array([Evil()], dtype=object))
+manifest = json.dumps([["out", "|O", [1]]]).encode()  # protocol.py's layout, with an object dtype
+payload = struct.pack(">I", len(manifest)) + manifest + pickled
 head = json.dumps({{"status": "ok", "none": [], "bad": {{}}}}).encode()
-frame = struct.pack(">I", len(head)) + head + struct.pack(">Q", len(payload.getvalue())) + payload.getvalue()
+frame = struct.pack(">I", len(head)) + head + struct.pack(">Q", len(payload)) + payload
 for fd in map(int, os.listdir("/proc/self/fd")):
     if fd > 2:
         try:
