@@ -1,10 +1,16 @@
-"""How fast grading is, isolation included: printed by `make bench` beside the layer timings.
+"""How fast grading is, every protection included, against the grader of 4ee22f8 (the last one
+before a fresh process per case): printed by `make bench` beside the layer timings.
 
-- one complete submission, every public and hidden case, through the command line, with the
-  sandbox as it is (a fresh child per case, Landlock, a network namespace) against the way it
-  was (one worker process for every case, no confinement), alternated, as a ratio;
-- `grade-all` on 16 submissions with -j 2 against -j 1, in the same run, as a ratio.
+Both sides run in this one run, alternated so that the machine's noise falls on both, with the
+same Python, and are printed as ratios (this side / that side):
+- one complete submission, every public and hidden case, through the command line;
+- the grading time per case (the grader's own execution_time over the number of cases);
+- a student's `check` of one function, on the reference's code;
+- `grade-all` on 16 submissions with -j 2 against -j 1 (parallel efficiency), and the same
+  class regraded unchanged against its first grading (this side only: 4ee22f8 had no cache).
+The baseline is a `git worktree` of 4ee22f8; without git or that commit it is left out.
 """
+import json
 import os
 import shutil
 import statistics
@@ -17,17 +23,16 @@ from pathlib import Path
 from ..paths import ROOT
 
 EXAMPLES = ("alice_complete.zip", "bob_stubs", "carol_mistakes.zip")
+BASELINE = "4ee22f8"
+SKIP = shutil.ignore_patterns(".git", ".venv", "dist", "build", "grades", "__pycache__")
 
 
-# The sandbox before fresh state and confinement: what it costs is their price.
-WITHOUT_V2 = {"AUTOGRADER_PRETEND_MISSING": "fork,landlock,netns"}
-
-
-def timed(command, env=None):
+def timed(command, cwd, env=None):
+    """(seconds, stdout) of a command that must succeed."""
     started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True,
-                   env=dict(os.environ, **(env or {})))
-    return time.perf_counter() - started
+    done = subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True,
+                          env=dict(os.environ, **(env or {})))
+    return time.perf_counter() - started, done.stdout
 
 
 def class_of(size, folder):
@@ -43,25 +48,84 @@ def class_of(size, folder):
     return folder
 
 
-def main(repeats=3, class_size=16):
+def baseline_tree(scratch):
+    """A checkout of BASELINE in `scratch`, or None (no git, or not this repository's history)."""
+    tree = scratch / "baseline"
+    made = subprocess.run(["git", "worktree", "add", "--detach", str(tree), BASELINE], cwd=ROOT,
+                          capture_output=True, text=True) if (ROOT / ".git").exists() else None
+    return tree if made is not None and made.returncode == 0 else None
+
+
+def with_reference_code(tree):
+    """`tree`'s assignment/ filled in with the reference (what a student's finished work is)."""
+    for rel in ("layers.py", "classifiers/cnn.py"):
+        shutil.copy(ROOT / "reference" / rel, tree / "assignment" / rel)
+    return tree
+
+
+def grade_one(tree, out):
+    """(seconds, seconds per case) of grading the complete example submission in `tree`."""
+    seconds, printed = timed([sys.executable, "-m", "autograder", "grade",
+                              str(ROOT / "submissions" / "alice_complete.zip"), "--json",
+                              "--out", str(out)], tree)
+    result = json.loads(printed.strip().splitlines()[-1])
+    return seconds, result["execution_time"] / len(result["cases"])
+
+
+def check_one(tree):
+    return timed([sys.executable, "-m", "autograder", "check", "conv_forward_naive"], tree)[0]
+
+
+def line(what, ours, theirs, target):
+    ratio = f"ratio {ours / theirs:.2f}" if theirs else "ratio -"
+    theirs = f"{theirs:7.3f} s" if theirs else "      -  "
+    print(f"  {what:38s} {ours:7.3f} s  {theirs}  {ratio}   ({target})")
+
+
+def main(repeats=5, class_size=16):
     python = [sys.executable, "-m", "autograder"]
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
-        grade_one = python + ["grade", str(ROOT / "submissions" / "alice_complete.zip"), "--out",
-                              str(scratch / "one")]
-        ones, befores = [], []
-        for _ in range(repeats):  # alternated, so that the machine's noise falls on both
-            ones.append(timed(grade_one))
-            befores.append(timed(grade_one, WITHOUT_V2))
-        one, before = statistics.median(ones), statistics.median(befores)
-        folder = class_of(class_size, scratch / "class")
-        serial = timed(python + ["grade-all", str(folder), "--out", str(scratch / "j1"), "-j", "1"])
-        parallel = timed(python + ["grade-all", str(folder), "--out", str(scratch / "j2"), "-j", "2"])
-    print(f"\nGrading (isolation included; median of {repeats} for one submission)")
-    print(f"  one complete submission, every case:  {one:6.2f} s   (target < 5 s)")
-    print(f"    without fresh state and confinement: {before:6.2f} s   "
-          f"cost of sandbox v2: ratio {one / before:.2f}")
-    print(f"  grade-all, {class_size} submissions, -j 1:    {serial:6.2f} s")
-    print(f"  grade-all, {class_size} submissions, -j 2:    {parallel:6.2f} s   "
-          f"ratio {parallel / serial:.2f} (target <= 0.55)")
+        baseline = baseline_tree(scratch)
+        ours_tree = with_reference_code(Path(shutil.copytree(ROOT, scratch / "ours", ignore=SKIP)))
+        if baseline:
+            with_reference_code(baseline)
+        sides = {"ours": ours_tree, "4ee22f8": baseline}
+        runs = {side: {"one": [], "case": [], "check": []} for side in sides}
+        try:
+            for turn in range(repeats):  # alternated
+                for side, tree in sides.items():
+                    if tree is None:
+                        continue
+                    seconds, per_case = grade_one(tree, scratch / f"{side}{turn}")
+                    runs[side]["one"].append(seconds)
+                    runs[side]["case"].append(per_case)
+                    runs[side]["check"].append(check_one(tree))
+            folder = class_of(class_size, scratch / "class")
+            serial = timed(python + ["grade-all", str(folder), "--out", str(scratch / "j1"), "-j", "1"], ROOT)[0]
+            parallel = timed(python + ["grade-all", str(folder), "--out", str(scratch / "j2"), "-j", "2"], ROOT)[0]
+            again = timed(python + ["grade-all", str(folder), "--out", str(scratch / "j2"), "-j", "2"], ROOT)[0]
+        finally:
+            if baseline:
+                subprocess.run(["git", "worktree", "remove", "--force", str(baseline)], cwd=ROOT,
+                               capture_output=True)
+    median = {side: {k: statistics.median(v) if v else 0.0 for k, v in r.items()} for side, r in runs.items()}
+    ours, theirs = median["ours"], median["4ee22f8"]
+    print(f"\nGrading, every protection included: this tree against {BASELINE} "
+          f"(median of {repeats}, alternated; ratio = ours / {BASELINE})"
+          + ("" if baseline else f" — {BASELINE} not available here: no baseline"))
+    print(f"  {'':38s} {'ours':>9s}  {BASELINE:>9s}")
+    line("one complete submission, every case", ours["one"], theirs["one"], "target <= 1.0")
+    line("grading time per case", ours["case"], theirs["case"], "")
+    line("check conv_forward_naive (finished code)", ours["check"], theirs["check"], "target <= 1.5 s")
+    print(f"  grade-all, {class_size} submissions: -j 1 {serial:.2f} s, -j 2 {parallel:.2f} s: "
+          f"parallel efficiency {serial / (2 * parallel):.2f} (target >= 0.9)")
+    print(f"  the same class regraded unchanged: {again:.2f} s, ratio {again / parallel:.2f} "
+          f"of its first grading (target <= 0.15)")
+    if hasattr(os, "getloadavg"):
+        print("  load average (1, 5, 15 min): " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     return 0
+
+
+if __name__ == "__main__":
+    main()
