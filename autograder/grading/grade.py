@@ -15,7 +15,7 @@ import numpy as np
 from ..rubric.cases import HIDDEN, PROVIDED, PUBLIC, RUBRIC, selected_cases
 from .compare import check_outputs, recognize_mistakes, self_check_advice
 from .diagnosis import diagnose_outputs, diagnose_submission
-from ..rubric.fixtures import FIXTURES, load_fixture, split_fixture
+from ..rubric.fixtures import FIXTURES, FixturesAhead, split_fixture
 from .integrity import defined_names, inspect, provided_redefinitions
 from .results import CaseResult, SubmissionResult
 from .triage import NOT_GRADED
@@ -66,12 +66,13 @@ def request_for(graded, case, inputs, kind=None, function=None):
             "forward": graded.forward, "params": params, "order": list(case.inputs)}, arrays
 
 
-def grade_case(sandbox, graded, case, fixtures_dir, hung=None):
-    """One case run and judged. `hung` (a dict), when given, records the function's name and the
-    case's title if the case did not finish within the time limit."""
+def grade_case(sandbox, graded, case, fixtures, hung=None):
+    """One case run and judged (`fixtures`: a FixturesAhead). `hung` (a dict), when given,
+    records the function's name and the case's title if the case did not finish within the
+    time limit."""
     kind = case.kind or graded.kind
     result = CaseResult(graded.function, case.title, case.visibility, graded.case_points(case))
-    inputs, expected, mistakes = split_fixture(load_fixture(graded, case, fixtures_dir))
+    inputs, expected, mistakes = split_fixture(fixtures.get(graded, case))
     failed_import = sandbox.import_errors.get(source_file(kind))
     if failed_import:
         result.problem = f"your {source_file(kind)} could not be imported"
@@ -102,7 +103,7 @@ def grade_case(sandbox, graded, case, fixtures_dir, hung=None):
     return result
 
 
-def provided_behaviour(sandbox, files, fixtures_dir):
+def provided_behaviour(sandbox, files, fixtures):
     """Integrity findings for the provided functions that layers.py defines (as every year's
     template does) and that behave otherwise than provided: judged by running them."""
     redefined = provided_redefinitions(files.get("layers.py", ""))
@@ -111,7 +112,7 @@ def provided_behaviour(sandbox, files, fixtures_dir):
         if graded.function not in redefined:
             continue
         for case in graded.cases:
-            probe = grade_case(sandbox, graded, case, fixtures_dir)  # worth 0: judge its checks
+            probe = grade_case(sandbox, graded, case, fixtures)  # worth 0: judge its checks
             same = not probe.problem and all(check.passed for check in probe.checks)
             if same or probe.problem.startswith("your layers.py could not be imported"):
                 continue
@@ -132,9 +133,9 @@ def reached_fast_layers(reached):
 
 # -- a hang, in the self-check: waited out once, and blamed on the function that hangs ---------
 
-def forward_hangs(sandbox, graded, case, fixtures_dir):
+def forward_hangs(sandbox, graded, case, fixtures):
     """Whether the forward that a backward case runs first hangs on the case's inputs, alone."""
-    inputs, _, _ = split_fixture(load_fixture(graded, case, fixtures_dir))
+    inputs, _, _ = split_fixture(fixtures.get(graded, case))
     request, arrays = request_for(graded, case, inputs, kind="forward", function=graded.forward)
     try:
         sandbox.run(request, arrays)
@@ -145,7 +146,7 @@ def forward_hangs(sandbox, graded, case, fixtures_dir):
     return False
 
 
-def hang_in_the_way(sandbox, graded, case, hung, probed, limits, fixtures_dir):
+def hang_in_the_way(sandbox, graded, case, hung, probed, limits, fixtures):
     """Why this case is not run (its function, or the forward it runs first, hangs), or ''."""
     seconds = f"{limits.seconds_per_case:g} s"
     if graded.function in hung:
@@ -154,7 +155,7 @@ def hang_in_the_way(sandbox, graded, case, hung, probed, limits, fixtures_dir):
     forward = graded.forward
     if forward and forward not in hung and forward not in probed:
         probed.add(forward)
-        if forward_hangs(sandbox, graded, case, fixtures_dir):
+        if forward_hangs(sandbox, graded, case, fixtures):
             hung[forward] = f"the inputs of {graded.function}'s case \"{case.title}\""
     if forward in hung:
         return (f"{forward} hangs: fix it first (this case runs your {forward} and feeds its "
@@ -205,9 +206,13 @@ def grade_files(student, files, notes=(), visibilities=(PUBLIC, HIDDEN), functio
     missing = missing_functions(files)
     notes = list(notes) + [why for function, why in missing.items()
                            if not functions or function in functions]
-    result = SubmissionResult(student, notes=notes, integrity=inspect(files))
+    result = SubmissionResult(student, notes=notes)
     with Sandbox(files, limits) as sandbox:
         result.isolation = sandbox.protections  # what protected this run, filled in as it starts
+        # While the worker starts, this process reads the fixtures and the files' text.
+        sandbox.launch()
+        fixtures = FixturesAhead(selected_cases(visibilities, functions), fixtures_dir)
+        result.integrity = inspect(files)
         try:
             sandbox.start()
         except WorkerFailed as failure:  # the import itself hung or killed the process
@@ -218,11 +223,11 @@ def grade_files(student, files, notes=(), visibilities=(PUBLIC, HIDDEN), functio
                 result.cases.append(missing_case(graded, case, missing[graded.function]))
                 continue
             blocked = hung is not None and hang_in_the_way(sandbox, graded, case, hung, probed,
-                                                           limits, fixtures_dir)
+                                                           limits, fixtures)
             if blocked:
                 result.cases.append(not_run_case(graded, case, blocked))
                 continue
-            graded_case = grade_case(sandbox, graded, case, fixtures_dir, hung)
+            graded_case = grade_case(sandbox, graded, case, fixtures, hung)
             probed.add(graded.function)  # run on its own: no need to probe it for a backward
             why = missing_at_run_time(graded_case, graded)
             if why:  # said once, like the ones found by reading the file
@@ -231,7 +236,7 @@ def grade_files(student, files, notes=(), visibilities=(PUBLIC, HIDDEN), functio
                 graded_case = missing_case(graded, case, why)
             result.cases.append(graded_case)
         if HIDDEN in visibilities:  # the probes' fixtures are the instructor's
-            result.integrity += provided_behaviour(sandbox, files, fixtures_dir)
+            result.integrity += provided_behaviour(sandbox, files, fixtures)
         result.integrity += reached_fast_layers(sandbox.reached)
         sandbox.stop()  # every process the student started is gone from here on
     # After every case: which cases fail together, and which function fails through another.

@@ -10,9 +10,12 @@ puts them into the notebooks; a test holds the notebooks to them): one that find
 folder on Google Colab, and the set-up that makes each cell run the student's files as they
 are on disk.
 """
+import os
 import shutil
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import nbformat
@@ -23,6 +26,7 @@ from ..paths import ASSIGNMENT, MARKED_FILES, NOTEBOOKS, REFERENCE, ROOT
 
 BUILD = ROOT / "build"
 CELL_TIMEOUT = 300
+JOBS = max(1, min(4, os.cpu_count() or 1))  # notebooks run at once, a kernel each
 
 COLAB_CELL = """\
 # Google Colab only: elsewhere this cell does nothing. First put the student folder where
@@ -112,10 +116,41 @@ def execute(path, allow_errors=False):
     return notebook
 
 
+def executed_text(path, allow_errors):
+    """(the executed notebook as JSON text, seconds, or the error in words): what a process
+    of the pool sends back (text, never a pickled object)."""
+    begun = time.monotonic()
+    try:
+        return nbformat.writes(execute(Path(path), allow_errors)), time.monotonic() - begun, ""
+    except CellExecutionError as error:
+        return "", time.monotonic() - begun, str(error)
+
+
+def one_blas_thread():
+    """Kernels side by side share the cores: one BLAS thread each, not a core's worth each."""
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+
+
+def execute_many(paths, allow_errors=False):
+    """{path: (executed notebook or None, seconds, error)}, JOBS at a time, each notebook in a
+    kernel of its own (the cores a machine has, not one)."""
+    paths = list(paths)
+    with ProcessPoolExecutor(max_workers=JOBS, mp_context=get_context("spawn"),
+                             initializer=one_blas_thread) as pool:
+        done = pool.map(executed_text, map(str, paths), [allow_errors] * len(paths))
+        return {path: (nbformat.reads(text, as_version=4) if text else None, seconds, error)
+                for path, (text, seconds, error) in zip(paths, done)}
+
+
 def execute_all(solved, dest):
     """{name: executed notebook} for every notebook, in a fresh kit copy at dest."""
     kit = kit_copy(dest, solved)
-    return {path.name: execute(path, allow_errors=not solved) for path in notebook_paths(kit / "notebooks")}
+    ran = execute_many(notebook_paths(kit / "notebooks"), allow_errors=not solved)
+    for path, (notebook, _, error) in ran.items():
+        if notebook is None:
+            raise RuntimeError(f"{path.name} did not run: {error}")
+    return {path.name: notebook for path, (notebook, _, _) in ran.items()}
 
 
 def run_notebooks(out=BUILD / "notebooks"):
@@ -125,16 +160,13 @@ def run_notebooks(out=BUILD / "notebooks"):
     out.mkdir(parents=True, exist_ok=True)
     exporter = HTMLExporter()
     started, failed = time.monotonic(), []
-    for path in notebook_paths(kit / "notebooks"):
-        begun = time.monotonic()
-        try:
-            notebook = execute(path)
-        except CellExecutionError as error:
+    for path, (notebook, seconds, error) in execute_many(notebook_paths(kit / "notebooks")).items():
+        if notebook is None:
             print(f"FAILED {path.name}:\n{error}", file=sys.stderr)
             failed.append(path.name)
             continue
         nbformat.write(notebook, out / path.name)
         (out / path.with_suffix(".html").name).write_text(exporter.from_notebook_node(notebook)[0])
-        print(f"{path.name:<40} {time.monotonic() - begun:6.1f} s")
+        print(f"{path.name:<40} {seconds:6.1f} s")
     print(f"{'all notebooks':<40} {time.monotonic() - started:6.1f} s -> {out}")
     return 1 if failed else 0

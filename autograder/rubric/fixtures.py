@@ -22,6 +22,7 @@ to SAME_WITHIN is left as it is. It removes the fixtures of cases that no longer
 import hashlib
 import io
 import json
+import threading
 import zipfile
 from pathlib import Path
 
@@ -235,17 +236,55 @@ def check_made_from_current_sources(directory=FIXTURES):
                            "before grading")
 
 
+_MANIFESTS = {}  # (path, mtime) -> the manifest read from it: one read per grading, not per case
+
+
+def read_manifest(directory):
+    path = Path(directory) / "manifest.json"
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _MANIFESTS:
+        _MANIFESTS[key] = json.loads(path.read_text())
+    return _MANIFESTS[key]
+
+
 def load_fixture(graded, case, directory=FIXTURES):
     """The case's arrays, after checking them against the manifest."""
     path = fixture_path(directory, graded, case)
     if not path.exists():
         raise FixtureError(f"fixture {path} is missing: run `make fixtures`")
     arrays = read_npz(path)
-    manifest = json.loads((Path(directory) / "manifest.json").read_text())
+    manifest = read_manifest(directory)
     if manifest.get(case_id(graded, case)) != content_hash(arrays):
         raise FixtureError(f"fixture {path} does not match fixtures/manifest.json: it was "
                            "edited or is stale; run `make fixtures`")
     return arrays
+
+
+class FixturesAhead:
+    """The fixtures of the cases a grading will run, read on a thread of their own while the
+    sandbox starts (the grader only waits for its worker then); any other case is read when
+    asked for. get() is load_fixture(), errors included."""
+
+    def __init__(self, cases, directory=FIXTURES):
+        self.directory, self.read = directory, {}
+        self.thread = threading.Thread(target=self._read_all, args=(list(cases),), daemon=True)
+        self.thread.start()
+
+    def _read_all(self, cases):
+        for graded, case in cases:
+            try:
+                self.read[case_id(graded, case)] = load_fixture(graded, case, self.directory)
+            except Exception as error:  # said when that case asks for it
+                self.read[case_id(graded, case)] = error
+
+    def get(self, graded, case):
+        self.thread.join()
+        found = self.read.get(case_id(graded, case))
+        if found is None:
+            return load_fixture(graded, case, self.directory)
+        if isinstance(found, Exception):
+            raise found
+        return found
 
 
 def split_fixture(arrays):

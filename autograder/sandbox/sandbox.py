@@ -187,8 +187,8 @@ class Sandbox:
         if self.uid >= 0:  # counts the sandbox user's processes only: a fork bomb stops here
             resource.setrlimit(resource.RLIMIT_NPROC, (64, 64))
 
-    def start(self):
-        """Start a worker; return the import errors it reports ({file: message})."""
+    def launch(self):
+        """Start a worker's process, without waiting for it (start() waits)."""
         env = {"PATH": "/usr/bin:/bin", "HOME": str(self.folder / "scratch"),
                "PYTHONDONTWRITEBYTECODE": "1",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -207,6 +207,12 @@ class Sandbox:
             preexec_fn=self._limit_resources if posix and "resource" in self.abilities else None,
             creationflags=0 if os.name == "posix" else subprocess.CREATE_NEW_PROCESS_GROUP)
         self.replies = protocol.Channel(self.process.stdout.fileno(), "select" in self.abilities)
+
+    def start(self):
+        """Start a worker (unless launch() did) and wait until it is ready; return the import
+        errors it reports ({file: message})."""
+        if self.process is None:
+            self.launch()
         # The worker imports the student's files in a child of its own, within this limit.
         header, _ = self._receive(self.limits.seconds_to_import + self._margin(), "while starting",
                                   starting=True)

@@ -277,7 +277,7 @@ class Children:
         self.channels, self.scratch, self.max_bytes = channels, scratch, max_bytes
         self.watch, self.overflow = watch, None
         self.spare = None  # (pid, request fd, reply fd) of a child waiting for its case
-        self.unreaped = None  # pid of the last child, killed but not yet reaped
+        self.unreaped = []  # pids of children killed but not yet reaped
 
     def _fork(self, work):
         """(pid, reply fd) of a child that runs `work(writing)` and exits, or None."""
@@ -366,27 +366,26 @@ class Children:
         finally:
             os.close(reading)
             self._end(pid)
-            self.unreaped = pid
             if self.watch and not self.overflow:  # it may have written it all between two looks
                 self.overflow = self.watch(self.scratch)
         if self.overflow:
             return {"status": "died", "detail": self.overflow}, b""
         if data:  # a whole frame came back: whatever happened after it does not matter
+            self.unreaped.append(pid)
             return None, data
-        status = self.finish()
+        status = self._reap(pid)
+        self.finish()
         if timed_out:
             return {"status": "timeout"}, b""
         return {"status": "died", **status}, b""
 
-    def finish(self):
-        """Reap the last child and what it left, and empty the scratch folder; {how it ended}."""
-        if self.unreaped is None:
-            return {}
-        status = self._reap(self.unreaped)
-        self.unreaped = None
+    def finish(self, wait=True):
+        """Reap what the last case left and empty the scratch folder. Killed, none of it runs
+        again: with `wait=False` a child the kernel is still tearing down is reaped at a later
+        call instead of waited for."""
+        self.unreaped = [pid for pid in self.unreaped if self._reap(pid, wait) is None]
         self._reap_orphans()
         self._clean_scratch()
-        return status
 
     def _read(self, fd, deadline):
         """(one whole frame or b"", timed out?). Stops at the frame's end: a process the case
@@ -433,9 +432,15 @@ class Children:
             except ChildProcessError:
                 break
 
-    def _reap(self, pid):
-        """How the child ended: {"signal": name} | {"exit": code} | {"reply_failed": True}."""
-        _, status = os.waitpid(pid, 0)
+    def _reap(self, pid, wait=True):
+        """How the child ended: {"signal": name} | {"exit": code} | {"reply_failed": True};
+        None if `wait` is False and it has not ended yet; {} if it was reaped already."""
+        try:
+            done, status = os.waitpid(pid, 0 if wait else os.WNOHANG)
+        except ChildProcessError:  # reaped among the orphans
+            return {}
+        if not done:
+            return None
         if os.WIFSIGNALED(status):
             return {"signal": signal.Signals(os.WTERMSIG(status)).name}
         code = os.WEXITSTATUS(status)
@@ -486,7 +491,7 @@ def serve(inbox, outbox, children, layers, net, seconds):
             protocol.send_bytes(outbox, data)
         else:
             protocol.send(outbox, header)
-        children.finish()  # before the next case: nothing of this one lives on
+        children.finish(wait=False)  # before the next case: nothing of this one runs on
 
 
 def main():
