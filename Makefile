@@ -16,11 +16,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check .
 	touch $@
 
-# torch, when it installs, is an extra oracle for the fast layers and optimizers; the tests
-# that need it skip without it.
+# torch, when it installs (about 750 MB; NO_TORCH=1 skips it), is an extra oracle for the fast
+# layers and optimizers; the tests that need it skip without it. The suite runs on every core
+# (pytest-xdist; TEST_JOBS=1 runs it in one process).
+TEST_JOBS ?= auto
 test: $(STAMP) browser-test-deps
-	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0 || true
-	$(PYTEST)
+	[ -n "$(NO_TORCH)" ] || $(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0 || true
+	$(PYTEST) -n $(TEST_JOBS)
 
 # The written page is tested in a real browser: Playwright driving Debian's chromium (never
 # `playwright install`). Installed when possible (apt needs root); the test skips without them.
