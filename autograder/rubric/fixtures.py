@@ -22,7 +22,6 @@ to SAME_WITHIN is left as it is. It removes the fixtures of cases that no longer
 import hashlib
 import io
 import json
-import threading
 import zipfile
 from pathlib import Path
 
@@ -261,24 +260,21 @@ def load_fixture(graded, case, directory=FIXTURES):
 
 
 class FixturesAhead:
-    """The fixtures of the cases a grading will run, read on a thread of their own while the
-    sandbox starts (the grader only waits for its worker then); any other case is read when
-    asked for. get() is load_fixture(), errors included."""
+    """The fixtures of the cases a grading will run, read at once: grade_files does it while
+    the sandbox's worker starts, a process of its own. (Not on a thread: numpy reads .npy
+    headers with ast, and Python 3.11's ast fails when two threads use it at once, as the
+    integrity check does meanwhile.) Any other case is read when asked for; get() is
+    load_fixture(), errors included."""
 
     def __init__(self, cases, directory=FIXTURES):
         self.directory, self.read = directory, {}
-        self.thread = threading.Thread(target=self._read_all, args=(list(cases),), daemon=True)
-        self.thread.start()
-
-    def _read_all(self, cases):
         for graded, case in cases:
             try:
-                self.read[case_id(graded, case)] = load_fixture(graded, case, self.directory)
+                self.read[case_id(graded, case)] = load_fixture(graded, case, directory)
             except Exception as error:  # said when that case asks for it
                 self.read[case_id(graded, case)] = error
 
     def get(self, graded, case):
-        self.thread.join()
         found = self.read.get(case_id(graded, case))
         if found is None:
             return load_fixture(graded, case, self.directory)
