@@ -337,13 +337,14 @@ class Children:
 
     def run_case(self, frame, seconds):
         """The spare child's reply to the request `frame` (bytes), as run() returns it."""
+        import protocol
         self.fork_spare()
         if self.spare is None:
             return PROCESS_LIMIT, b""
         pid, outbox, reading = self.spare
         self.spare = None
         try:
-            protocol_send_all(outbox, frame)
+            protocol.send_bytes(outbox, frame)
         except OSError:
             pass  # it died already: the read below says how
         finally:
@@ -461,11 +462,6 @@ class Children:
 
 PROCESS_LIMIT = {"status": "died", "detail": "could not be started: the process limit is "
                                              "reached (by processes your code left running?)"}
-
-
-def protocol_send_all(fd, data):
-    import protocol
-    protocol.send_bytes(fd, data)
 
 
 def serve(inbox, outbox, children, layers, net, seconds):
