@@ -22,6 +22,9 @@ to SAME_WITHIN is left as it is. It removes the fixtures of cases that no longer
 import hashlib
 import io
 import json
+import math
+import re
+import struct
 import zipfile
 from pathlib import Path
 
@@ -162,8 +165,31 @@ def save_npz(path, arrays):
 
 
 def read_npz(path):
-    with np.load(path, allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
+    """{name: array} of an .npz file, as np.load(path, allow_pickle=False) reads it."""
+    with zipfile.ZipFile(path) as archive:
+        return {info.filename.removesuffix(".npy"): read_npy(archive.read(info))
+                for info in archive.infolist()}
+
+
+# The header numpy's write_array gives a plain C-ordered array (format 1.0).
+NPY_HEADER = re.compile(rb"\{'descr': '([<>|][biufU]\d+)', 'fortran_order': False, "
+                        rb"'shape': \(((?:\d+, )*(?:\d+,?)?)\), \} *\n")
+
+
+def read_npy(data):
+    """The array of one .npy member. The headers save_npz writes are read here by a pattern:
+    numpy reads them with ast.literal_eval, which was two thirds of a grading's fixture time.
+    Any other header goes to numpy's own reader."""
+    head = data[:10]
+    if head[:8] == b"\x93NUMPY\x01\x00":
+        (size,) = struct.unpack("<H", head[8:10])
+        found = NPY_HEADER.fullmatch(data, 10, 10 + size)
+        if found:
+            dtype = np.dtype(found[1].decode())
+            shape = tuple(int(n) for n in found[2].split(b",") if n.strip())
+            if len(data) - 10 - size == math.prod(shape) * dtype.itemsize:
+                return np.frombuffer(data, dtype, offset=10 + size).reshape(shape).copy()
+    return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
 
 
 def kept_as_is(path, arrays):
