@@ -61,6 +61,7 @@ def alive(marker):
     return found
 
 
+@pytest.mark.slow
 def test_an_infinite_loop_times_out_and_the_rest_is_graded():
     layers = with_region("conv_forward_naive", "while True:\n    pass")
     started = time.monotonic()
@@ -439,7 +440,7 @@ def test_a_function_that_patches_numpy_costs_no_other_function_marks(pretend, mo
     result = grade(patched, ["conv_forward_naive", *pooling])
     assert scores(result)["conv_forward_naive"] == 0
     untouched = all(scores(result)[f] == points(f) for f in pooling)
-    assert untouched == (not pretend)  # a fresh process per case is what keeps them whole
+    assert untouched == (not pretend)  # a fresh process per function is what keeps them whole
     assert result.isolation["fresh state"][0] == (not pretend)
 
 
@@ -452,7 +453,15 @@ NOBODY_PACKAGES = ("numpy", "pytest", "tqdm", "matplotlib", "threadpoolctl")
 
 
 def nobody_python():
-    """The venv's python, built if need be; skips the test, saying why, when it cannot be."""
+    """The venv's python, built if need be; skips the test, saying why, when it cannot be.
+    Under a lock: tests running in parallel (pytest -n) would build it over each other."""
+    import fcntl
+    with open(f"{NOBODY_VENV}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _nobody_python()
+
+
+def _nobody_python():
     python = NOBODY_VENV / "bin" / "python"
     probe = [str(python), "-c", "import " + ", ".join(NOBODY_PACKAGES)]
     if python.exists() and subprocess.run(probe, capture_output=True).returncode == 0:
