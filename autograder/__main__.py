@@ -10,12 +10,13 @@ import os
 import re
 import sys
 import textwrap
+from contextlib import ExitStack
 from dataclasses import fields
 from pathlib import Path
 
 from .escape.text import terminal, visible
-from .paths import FIXTURES, ROOT
-from .sandbox.limits import Limits
+from .paths import FIXTURES, REFERENCE, ROOT
+from .sandbox.limits import Limits, check_due
 
 
 class UsageError(ValueError):
@@ -102,6 +103,7 @@ SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM
 
 
 def grade(args):
+    """`args.sandbox`: entered and launched by main(), before anything else."""
     from .grading.grade import grade_files, not_graded
     from .grading.report import function_table, total_words, write_outputs
     from .grading.submission import SubmissionError, read_submission, student_name
@@ -116,7 +118,8 @@ def grade(args):
         result = not_graded(student_name(args.submission), COULD_NOT_READ, str(error))
         print(json.dumps(result.to_dict()))
         return 0
-    result = grade_files(student_name(args.submission), files, notes, limits=limits_from(args))
+    result = grade_files(student_name(args.submission), files, notes, limits=limits_from(args),
+                         sandbox=args.sandbox)
     if args.out:
         write_outputs(result, args.out)
     if args.json:
@@ -496,6 +499,19 @@ def main(argv=None):
     if args.verb in ("grade", "grade-all", "check"):
         for name, value in SINGLE_THREADED.items():
             os.environ.setdefault(name, value)  # before numpy is first imported
+    args.sandbox = None
+    with ExitStack() as stack:
+        # `grade`'s worker starts Python and numpy while we start ours; not where the
+        # reference is graded first (two sandboxes of one uid lease would stop each other).
+        if args.verb == "grade" and not check_due(limits_from(args), REFERENCE.exists()):
+            from .sandbox.sandbox import Sandbox
+            args.sandbox = stack.enter_context(Sandbox(limits=limits_from(args)))
+            args.sandbox.launch()
+        return checked_run(args)
+
+
+def checked_run(args):
+    """args.run(args), after the checks every grading needs; the errors users make, said."""
     from .rubric.fixtures import FIXTURES, FixtureError, check_made_from_current_sources
     from .grading.submission import SubmissionError
     from .grading.limits_check import LimitsTooLow, refuse_limits_too_low

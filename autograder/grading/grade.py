@@ -9,6 +9,7 @@ The order matters at the end: results exist only after `stop()` has returned, so
 the student started is alive when they are written.
 """
 import time
+from contextlib import nullcontext
 
 import numpy as np
 
@@ -193,8 +194,11 @@ def missing_case(graded, case, why):
 
 
 def grade_files(student, files, notes=(), visibilities=(PUBLIC, HIDDEN), functions=None,
-                limits=Limits(), fixtures_dir=FIXTURES, hung=None):
+                limits=Limits(), fixtures_dir=FIXTURES, hung=None, sandbox=None):
     """Grade {"layers.py": text, "classifiers/cnn.py": text} against the chosen cases.
+
+    `sandbox`: an entered Sandbox awaiting the files (its worker may be launched already),
+    else one is made here.
 
     `hung` (the self-check gives a dict {}): once a function's case times out, its other cases
     and those of the backward fed its cache are not run, and a backward's forward is first run
@@ -207,10 +211,12 @@ def grade_files(student, files, notes=(), visibilities=(PUBLIC, HIDDEN), functio
     notes = list(notes) + [why for function, why in missing.items()
                            if not functions or function in functions]
     result = SubmissionResult(student, notes=notes)
-    with Sandbox(files, limits) as sandbox:
+    with nullcontext(sandbox) if sandbox else Sandbox(limits=limits) as sandbox:
         result.isolation = sandbox.protections  # what protected this run, filled in as it starts
         # While the worker starts, this process reads the fixtures and the files' text.
-        sandbox.launch()
+        if sandbox.process is None:
+            sandbox.launch()
+        sandbox.submit(files)
         fixtures = FixturesAhead(selected_cases(visibilities, functions), fixtures_dir)
         result.integrity = inspect(files)
         try:

@@ -5,23 +5,17 @@ grading stops there (exit 2) instead of telling every student their code was at 
 The defaults need no check: the test suite grades the reference under them.
 """
 import os
-from dataclasses import fields, replace
+from dataclasses import replace
 
 from ..paths import MARKED_FILES, REFERENCE
-from ..sandbox.limits import Limits
+from ..sandbox.limits import CHECKED, Limits, check_due, checked_key, lowered
 from .grade import grade_files
 
 DEFAULTS = Limits()
-CHECKED = "AUTOGRADER_LIMITS_CHECKED"  # set once checked: grade-all's graders need not repeat it
 
 
 class LimitsTooLow(ValueError):
     """The reference itself cannot be graded under these limits."""
-
-
-def lowered(limits):
-    return [f.name for f in fields(Limits)
-            if f.name != "uid" and getattr(limits, f.name) < getattr(DEFAULTS, f.name)]
 
 
 def reference_failures(limits, functions=None):
@@ -36,10 +30,9 @@ def flag(name, value):
 
 def refuse_limits_too_low(limits):
     """Raise LimitsTooLow naming the limits under which the reference fails."""
-    names = lowered(limits)
-    key = repr(limits)
-    if not names or not REFERENCE.exists() or os.environ.get(CHECKED) == key:
+    if not check_due(limits, REFERENCE.exists()):
         return
+    names = lowered(limits)
     failed = reference_failures(limits)
     if failed:
         functions = {case.function for case in failed}
@@ -55,4 +48,4 @@ def refuse_limits_too_low(limits):
             f"{'it' if len(culprits) == 1 else 'them'} ({len(failed)} of its cases fail, e.g. "
             f"{example}). Raise {'it' if len(culprits) == 1 else 'them'} (defaults: "
             f"{', '.join(flag(n, getattr(DEFAULTS, n)) for n in culprits)}).")
-    os.environ[CHECKED] = key
+    os.environ[CHECKED] = checked_key(limits)

@@ -11,8 +11,8 @@ Reading names (integrity.py) cannot see `getattr(importlib.import_module(pkg + "
 - in the child that runs a naive layer's case, every function and class of that one module
   object is replaced by one that refuses and notes the attempt (`refuse_for`). Every path to
   them -- `import`, `__import__`, `importlib`, `sys.modules`, `getattr`, `cs231n.fast_layers`,
-  `layer_utils`' star import -- ends at that module object, and the child dies after the case,
-  so the net's cases still get the real ones. The attempt comes back in the case's reply and
+  `layer_utils`' star import -- ends at that module object, and the child dies after that
+  function's cases, so the net's cases still get the real ones. The attempt comes back in the case's reply and
   becomes an integrity finding in the result (`noted`).
 Standard library only: the worker runs it from a copy inside its sandbox.
 """
@@ -61,10 +61,12 @@ def _refusal(name, graded):
 
 
 def refuse_for(function, name=FAST_MODULE):
-    """In a naive layer's child: every function and class of the fast layers refuses."""
+    """In a naive layer's child: every function and class of the fast layers refuses (once:
+    the child serves that one function's cases)."""
     module = sys.modules.get(name)
-    if function not in NAIVE or module is None:
+    if function not in NAIVE or module is None or getattr(module, "_refused", False):
         return
+    module._refused = True
     for key, value in list(vars(module).items()):
         if callable(value) and getattr(value, "__module__", None) == name:
             if isinstance(value, type):  # still reachable as a class (object.__subclasses__())
@@ -78,4 +80,5 @@ def noted(header):
     """The case's reply header, with the refused calls it made (if any)."""
     if REACHED:
         header["reached_provided"] = sorted(set(REACHED))
+        REACHED.clear()  # the function's next case says its own
     return header

@@ -3,8 +3,9 @@
 - The folder holds a copy of the provided package with the student's two files dropped in,
   and the worker's own code (worker.py, harness.py, protocol.py, ...): nothing secret.
 - The worker runs in its own session, with limits on memory, file size (what it prints) and
-  processes; each case runs in a fresh child of the worker, within a time limit, so that no
-  case's side effects reach another; a worker that dies or hangs is replaced.
+  processes; each function's cases run in a fresh child of the worker, each case within a
+  time limit, so that no function's side effects reach another; a worker that dies or hangs
+  is replaced.
 - On Linux the worker confines itself before any student code runs (confinement.py): it reads
   only its folder and Python's files, writes only its scratch folder, and has no network.
 - Run as root (Gradescope, CI), the worker becomes an unprivileged user, and the reference
@@ -20,6 +21,7 @@
 Each of these that the system lacks (macOS, Windows, an old kernel) is skipped and listed in
 `protections`, which every result carries: isolation is never reduced silently.
 """
+import importlib.util
 import json
 import os
 import shutil
@@ -41,6 +43,20 @@ WORKER_FILES = ("worker.py", "harness.py", "protocol.py", "system.py", "confinem
                 "namespaces.py", "out_of_reach.py")
 PR_SET_CHILD_SUBREAPER = 36
 MARGIN = 5.0  # seconds the grader waits beyond the worker's own time limit on a case
+
+
+# Imported, not run as a script, so that its compiled form is used where there is one.
+START_WORKER = "import sys; sys.path.insert(0, sys.argv[1]); import worker; worker.main()"
+
+
+def copy_compiled(source, folder):
+    """Copy a module of ours into `folder`, with its compiled form where it has one (made by
+    `make install`): the copy keeps the source's time, so Python takes it as up to date."""
+    shutil.copy2(source, folder / source.name)
+    compiled = Path(importlib.util.cache_from_source(source))
+    if compiled.exists():
+        (folder / "__pycache__").mkdir(exist_ok=True)
+        shutil.copy2(compiled, folder / "__pycache__" / compiled.name)
 
 
 class WorkerFailed(RuntimeError):
@@ -112,8 +128,9 @@ def is_root():
 class Sandbox:
     """The student's package in a folder of its own, served by a replaceable worker."""
 
-    def __init__(self, files, limits=Limits(), abilities=None):
+    def __init__(self, files=None, limits=Limits(), abilities=None):
         """`files`: {"layers.py": text, "classifiers/cnn.py": text}; a missing one stays the stub.
+        None: they come later (submit()), and a worker launched meanwhile waits for them.
         `abilities`: what this system offers (system.detect(), the default)."""
         self.limits = limits
         self.abilities = system.detect() if abilities is None else set(abilities)
@@ -123,12 +140,10 @@ class Sandbox:
         self.reached = {}  # naive function -> provided fast functions its cases called
         self.folder = Path(tempfile.mkdtemp(
             prefix=folder_prefix(self.uid) if self.lease else "autograder-sandbox-"))
-        package = self.folder / "submission"
-        shutil.copytree(ASSIGNMENT, package, ignore=shutil.ignore_patterns("__pycache__"))
-        for rel, text in files.items():
-            (package / rel).write_text(text)
+        shutil.copytree(ASSIGNMENT, self.folder / "submission",
+                        ignore=shutil.ignore_patterns("__pycache__"))
         for name in WORKER_FILES:
-            shutil.copy(HERE / name, self.folder / name)
+            copy_compiled(HERE / name, self.folder)
         (self.folder / "scratch").mkdir()
         if self.uid >= 0:
             # The sandbox user may enter the folder and write its scratch folder only: the
@@ -140,6 +155,24 @@ class Sandbox:
         self.replies = None
         self.import_errors = {}
         self.protections = {}
+        self.submitted = False
+        if files is not None:
+            self.submit(files)
+
+    def submit(self, files):
+        """Put the student's files in place; a worker launched before them goes on (it has
+        started Python and numpy meanwhile: the grader's own start-up hides its start-up)."""
+        for rel, text in files.items():
+            (self.folder / "submission" / rel).write_text(text)
+        self.submitted = True
+        self._go()
+
+    def _go(self):
+        if self.process is not None and self.submitted:
+            try:
+                protocol.send(self.process.stdin.fileno(), {"files": "in place"})
+            except OSError:
+                pass  # it died already: start() says how
 
     @staticmethod
     def _lease(first_uid, abilities):
@@ -201,16 +234,18 @@ class Sandbox:
                     "results_bytes": self.limits.results_mb << 20}
         posix = "sessions" in self.abilities
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "worker.py", str(self.folder), json.dumps(settings)],
+            [sys.executable, "-I", "-c", START_WORKER, str(self.folder), json.dumps(settings)],
             cwd=self.folder, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, close_fds=True, start_new_session=posix,
             preexec_fn=self._limit_resources if posix and "resource" in self.abilities else None,
             creationflags=0 if os.name == "posix" else subprocess.CREATE_NEW_PROCESS_GROUP)
         self.replies = protocol.Channel(self.process.stdout.fileno(), "select" in self.abilities)
+        self._go()
 
     def start(self):
         """Start a worker (unless launch() did) and wait until it is ready; return the import
         errors it reports ({file: message})."""
+        assert self.submitted, "submit() the student's files first"
         if self.process is None:
             self.launch()
         # The worker imports the student's files in a child of its own, within this limit.

@@ -1,19 +1,26 @@
-"""The sandboxed worker: serves the cases it is sent, each in a fresh child of its own.
+"""The sandboxed worker: serves the cases it is sent, each function's in a fresh child of its own.
 
 It runs from a copy inside its sandbox folder, beside harness.py, protocol.py, system.py,
 confinement.py and the `submission` package (the provided files with the student's layers.py
 and cnn.py). It is sent inputs and returns whatever the student's code returned; it never
 receives an expected value.
 
-The worker itself never runs student code. It confines itself (confinement.py), imports
-numpy and the provided modules, gives up root, and then forks a child per case: the child
-imports the student's files, runs the case, replies and exits, so whatever the case changed
-(patched numpy, globals, provided modules, threads) dies with it. Once a first child has
+The worker itself never runs student code. It imports numpy and the provided modules (the
+grader may launch it before it has read the student's files), waits for the files, confines
+itself (confinement.py), gives up root, and then forks a child per graded function:
+the child imports the student's files and runs that function's cases one after another, as
+calls in a notebook would, replying to each; when the next case is another function's, it is
+killed, so whatever its cases changed (patched numpy, globals, provided modules, threads,
+files) never reaches another function. Expected values never enter a child, so what one case
+leaves can tell the next nothing it could score with. Once a first child has
 imported the student's files cleanly, the worker compiles them (compiles, never runs them), so
 that each child runs the import afresh without parsing it again: import side effects are fresh
 too. Where there is no fork (Windows), cases run in the worker itself, and that is reported.
 
-    python -I worker.py SANDBOX SETTINGS_JSON
+    python -I -c "import sys; sys.path.insert(0, sys.argv[1]); import worker; worker.main()" \
+        SANDBOX SETTINGS_JSON
+
+(imported, so that the compiled copy beside it is used.)
 """
 import gc
 import importlib
@@ -79,10 +86,6 @@ def preload(fast_layers):
     for name in STDLIB:
         importlib.import_module(name)
     import numpy, numpy.lib.stride_tricks, numpy.linalg, numpy.random  # noqa: F401,E401
-    if star_imports_numpy(os.path.join(SANDBOX, "submission")):
-        # What a star import pulls in (numpy.testing, unittest, ...): a tenth of a second,
-        # spent only for the files that need it.
-        exec("from numpy import *", {})
     import protocol
     # One round trip loads whatever the protocol imports lazily.
     # The provided modules are ours: import them (and what they import) now.
@@ -92,6 +95,19 @@ def preload(fast_layers):
         out_of_reach.load(fast_layers)  # from memory: its file is gone (out_of_reach.py)
     protocol.parse(protocol.pack({}, {"warm": numpy.zeros(1)}), 1 << 10)
     alias_package("cs231n", "submission")
+    import harness  # noqa: F401
+
+
+def wait_for_files(requests):
+    """Until the grader says the student's files are in place (it may have launched us before
+    it read them); then what they need that preload() left out."""
+    import protocol
+    protocol.receive(requests, max_payload=0)
+    importlib.invalidate_caches()  # the package's folders changed since preload() looked
+    if star_imports_numpy(os.path.join(SANDBOX, "submission")):
+        # What a star import pulls in (numpy.testing, unittest, ...): a tenth of a second,
+        # spent only for the files that need it.
+        exec("from numpy import *", {})
 
 
 class Alias:
@@ -249,7 +265,8 @@ def answer(request, inputs, layers, net):
 
 
 def case_in_child(request, inputs, layers, net):
-    """answer() with the student's files imported here, in the fresh child."""
+    """answer() with the student's files imported here, in the function's child (imported
+    by its first case; the next ones find them in sys.modules)."""
     import out_of_reach
     which = ("classifiers/cnn.py",) if request["kind"] in NET_KINDS else ("layers.py",)
     if request["kind"] not in NET_KINDS:
@@ -264,19 +281,22 @@ def imports_in_child(*_):
 
 
 class Children:
-    """Runs work in a fresh child per call; the worker only relays its bounded reply.
+    """Runs each function's cases in a fresh child of its own; the worker only relays its
+    bounded replies.
 
-    A case's child is forked ahead (the spare), once everything of the case before it is dead,
-    and waits for its request: the fork costs nothing while the grader judges the last reply.
-    What a case leaves is killed before its reply is relayed; reaping it and emptying the
-    scratch folder wait until the reply is on its way, and are done before the next case."""
+    A function's child is forked ahead (the spare), once everything of the function before it
+    is dead, and waits for its first case. It serves the function's cases until a case of
+    another function comes, or until one times out or dies; then it and whatever it left are
+    killed. Reaping them waits until a reply is on its way. The scratch folder is emptied
+    after every case."""
 
     def __init__(self, channels, scratch, max_bytes, watch=None):
         """`watch`: where the scratch folder is no bounded tmpfs, a check that says (in words)
         when a case has written too much there; the case is then ended."""
         self.channels, self.scratch, self.max_bytes = channels, scratch, max_bytes
         self.watch, self.overflow = watch, None
-        self.spare = None  # (pid, request fd, reply fd) of a child waiting for its case
+        self.spare = None  # (pid, request fd, reply fd) of a child waiting for its first case
+        self.live = None  # (function, pid, request fd, reply fd) of the child serving a function
         self.unreaped = []  # pids of children killed but not yet reaped
 
     def _fork(self, work):
@@ -311,24 +331,30 @@ class Children:
         return pid, reading
 
     def fork_spare(self):
-        """Fork the next case's child now (call only once the last case is finished)."""
-        if self.spare is not None:
+        """Fork the next function's child now, unless a function's child is alive."""
+        if self.spare is not None or self.live is not None:
             return
         inbox, outbox = os.pipe()
 
-        def wait_for_case(writing):
+        def serve_function(writing):
             import protocol
             os.close(outbox)
-            frame = bytearray()
+            requests = protocol.Channel(inbox)
             while True:
-                chunk = os.read(inbox, 1 << 20)
-                if not chunk:
-                    break
-                frame += chunk
-            request, inputs = protocol.parse(bytes(frame), 1 << 30)
-            protocol.send(writing, *case_in_child(request, inputs, None, None))
+                try:
+                    frame = protocol.receive_frame(requests, max_payload=1 << 30)
+                except protocol.ProtocolError:
+                    return  # the worker closed the channel: no more cases
+                request, inputs = protocol.parse(frame, 1 << 30)
+                header, arrays = case_in_child(request, inputs, None, None)
+                for stream in (sys.stdout, sys.stderr):  # what it printed, before its reply
+                    try:
+                        stream.flush()
+                    except BaseException:
+                        pass
+                protocol.send(writing, header, arrays)
 
-        forked = self._fork(wait_for_case)
+        forked = self._fork(serve_function)
         os.close(inbox)
         if forked is None:
             os.close(outbox)
@@ -336,20 +362,41 @@ class Children:
         self.spare = (forked[0], outbox, forked[1])
 
     def run_case(self, frame, seconds):
-        """The spare child's reply to the request `frame` (bytes), as run() returns it."""
+        """The reply to the request `frame` (bytes) of its function's child, as run() returns
+        it: the live one if it serves that function, else the spare."""
         import protocol
-        self.fork_spare()
-        if self.spare is None:
-            return PROCESS_LIMIT, b""
-        pid, outbox, reading = self.spare
-        self.spare = None
+        function = function_of(frame)
+        if self.live is not None and self.live[0] != function:
+            self.end_live()
+        if self.live is None:
+            self.fork_spare()
+            if self.spare is None:
+                return PROCESS_LIMIT, b""
+            self.live, self.spare = (function, *self.spare), None
+        _, pid, outbox, reading = self.live
         try:
             protocol.send_bytes(outbox, frame)
         except OSError:
             pass  # it died already: the read below says how
-        finally:
+        header, data = self._collect(pid, reading, seconds, keep=True)
+        if header is not None:  # it timed out or died, and is gone with what it left
             os.close(outbox)
-        return self._collect(pid, reading, seconds)
+            self.live = None
+        return header, data
+
+    def _drop(self, pid, reading):
+        os.close(reading)
+        self._end(pid)
+
+    def end_live(self):
+        """Kill the child serving a function, and whatever its cases left."""
+        if self.live is not None:
+            _, pid, outbox, reading = self.live
+            self.live = None
+            os.close(outbox)
+            self._drop(pid, reading)
+            self.unreaped.append(pid)
+            self.finish(wait=False)
 
     def run(self, work, seconds, *args):
         """The reply of a fresh child that runs `work(*args)`, as bytes of one frame, or a
@@ -360,15 +407,22 @@ class Children:
             return PROCESS_LIMIT, b""
         return self._collect(*forked, seconds)
 
-    def _collect(self, pid, reading, seconds):
+    def _collect(self, pid, reading, seconds, keep=False):
+        """(None, frame) of a whole reply, else (a header saying how it failed, b""). The child
+        is then killed, unless `keep` and it replied: it waits for its next request."""
         self.overflow = None
         try:
             data, timed_out = self._read(reading, time.monotonic() + seconds)
-        finally:
-            os.close(reading)
-            self._end(pid)
-            if self.watch and not self.overflow:  # it may have written it all between two looks
-                self.overflow = self.watch(self.scratch)
+        except BaseException:
+            self._drop(pid, reading)
+            raise
+        if data and keep:
+            self.overflow = self.watch and self.watch(self.scratch)
+            if not self.overflow:
+                return None, data  # it waits for its function's next case
+        self._drop(pid, reading)
+        if self.watch and not self.overflow:  # it may have written it all between two looks
+            self.overflow = self.watch(self.scratch)
         if self.overflow:
             return {"status": "died", "detail": self.overflow}, b""
         if data:  # a whole frame came back: whatever happened after it does not matter
@@ -460,13 +514,18 @@ class Children:
                     pass
 
 
+def function_of(frame):
+    """The function a request frame (from the grader) is a case of."""
+    (head_size,) = struct.unpack(">I", frame[:4])
+    return json.loads(frame[4:4 + head_size]).get("function")
+
+
 PROCESS_LIMIT = {"status": "died", "detail": "could not be started: the process limit is "
                                              "reached (by processes your code left running?)"}
 
 
-def serve(inbox, outbox, children, layers, net, seconds):
+def serve(requests, outbox, children, layers, net, seconds):
     import protocol
-    requests = protocol.Channel(inbox)
     while True:
         if children is not None:
             children.fork_spare()  # while the grader judges the last reply
@@ -503,24 +562,24 @@ def main():
     import out_of_reach
     scratch = os.path.join(SANDBOX, "scratch")
     fast_layers = out_of_reach.take(os.path.join(SANDBOX, "submission"))
-    # First of all, while we have one thread and no student code has run: confine ourselves.
+    # No student code yet, and no file of theirs read: Python's and numpy's start-up happens
+    # while the grader reads the submission.
+    or_broken(outbox, preload, fast_layers)
+    import protocol
+    requests = protocol.Channel(inbox)
+    or_broken(outbox, wait_for_files, requests)
+    # Before any student code runs, with one thread: confine ourselves.
     policy = confinement.policy_for(SANDBOX, scratch)
     protections = confinement.confine(policy, abilities, settings["pretended"], settings["uid"])
-    try:
-        preload(fast_layers)
-        import protocol
-        import harness  # noqa: F401
-    except BaseException as error:  # the grader's own modules: a limit too low, not the student
-        say_broken(outbox, f"{type(error).__name__}: {error}")
-        os._exit(3)
     drop_privileges(settings["uid"])
     os.chdir(scratch)
     protections.update(limits_in_force())
     fresh = "fork" in abilities
     no_fork = "pretended away" if "fork" in settings["pretended"] else "no fork on this system"
-    protections["fresh state"] = (fresh, "a fresh process per case" if fresh else
-                                  f"no fresh process per case ({no_fork}): one case's side "
-                                  "effects can reach the next")
+    protections["fresh state"] = (fresh, "a fresh process per function: nothing one function's "
+                                  "cases change reaches another's" if fresh else
+                                  f"no fresh process per function ({no_fork}): one function's "
+                                  "side effects can reach the next")
     protections["fast layers out of reach"] = (
         fresh and fast_layers is not None,
         "a naive layer's cases cannot call the provided fast layers (refused, and reported)"
@@ -552,7 +611,7 @@ def main():
         layers, net, errors = import_submission()
     protocol.send(outbox, {"status": "ready", "import_errors": errors,
                            "protections": {k: list(v) for k, v in protections.items()}})
-    serve(inbox, outbox, children, layers, net, settings["seconds_per_case"])
+    serve(requests, outbox, children, layers, net, settings["seconds_per_case"])
 
 
 def limits_in_force():
@@ -572,6 +631,18 @@ def limits_in_force():
     return {"memory limit": (memory != unlimited, memory_words),
             "output cap": (output != unlimited, f"{output >> 10} KB printed" if output != unlimited
                            else "no cap on printed output on this system")}
+
+
+def or_broken(outbox, step, *args):
+    """step(*args); if it fails, the grader is told, and we exit: these are the grader's own
+    modules, and a limit too low for them is not the student's doing."""
+    try:
+        return step(*args)
+    except BaseException as error:
+        if type(error).__name__ == "ProtocolError":
+            os._exit(0)  # the grader is gone, or gave up before the files came
+        say_broken(outbox, f"{type(error).__name__}: {error}")
+        os._exit(3)
 
 
 def say_broken(outbox, error):

@@ -81,7 +81,7 @@ def test_the_student_is_told_plainly_which_limits_their_system_lacks():
                           cwd=ROOT, capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert "Note: on this computer the self-check runs with no memory limit on this system" in done.stdout
-    assert "no fresh process per case" in done.stdout
+    assert "no fresh process per function" in done.stdout
     assert "Landlock" not in done.stdout  # isolation from classmates is the instructor's concern
     done = subprocess.run([sys.executable, "-m", "autograder", "check", "layernorm_forward"],
                           cwd=ROOT, capture_output=True, text=True)

@@ -1,4 +1,4 @@
-"""The worker: each case in a fresh child, and the provided package importable as `cs231n`."""
+"""The worker: each function's cases in a fresh child, and the provided package importable as `cs231n`."""
 from pathlib import Path
 
 import pytest
@@ -51,27 +51,38 @@ def test_layers_with_a_star_import_of_numpy_grade():
     assert result.score == result.max_score > 0
 
 
-COUNTING = """
+LEFTOVERS = """
+import os
 from . import gradient_check as provided
-provided.calls = getattr(provided, "calls", 0) + 1
-if provided.calls > 1:
-    raise RuntimeError("a state left over from an earlier case")
+others = getattr(provided, "marked_by", set()) - {{"{function}"}}
+if others:
+    raise RuntimeError(f"a state left over by {{sorted(others)}}")
+provided.marked_by = getattr(provided, "marked_by", set()) | {{"{function}"}}
+assert not os.listdir("."), "a file from an earlier case"
+open("left.txt", "w").write("x")
 """
 
 
+def leaving_state(text, function):
+    """`text` with `function` marking a provided module and leaving a file behind, and failing
+    when it finds another function's mark or any file of an earlier case."""
+    start = text.index(f"def {function}(")
+    body = text.index('    """', text.index('"""', start) + 3) + 8
+    lines = "".join("    " + line + "\n" for line in LEFTOVERS.format(function=function).strip().splitlines())
+    return text[:body] + lines + text[body:]
+
+
 @pytest.mark.parametrize("pretend", ["", "fork"])
-def test_state_left_by_one_case_is_gone_in_the_next(pretend, monkeypatch):
-    """A function that mutates a provided module and leaves a file behind: with a fresh
-    process per case, every case starts from the state just after import."""
+def test_state_left_by_one_function_is_gone_in_the_next(pretend, monkeypatch):
+    """With a fresh process per function, a function's cases never meet what another
+    function's changed, and the scratch folder is empty at every case's start."""
     monkeypatch.setenv("AUTOGRADER_PRETEND_MISSING", pretend)
-    start = REFERENCE_LAYERS.index("def layernorm_forward(")
-    body = REFERENCE_LAYERS.index('    """', REFERENCE_LAYERS.index('"""', start) + 3) + 8
-    leftover = "    import os\n    assert not os.path.exists('left.txt'), 'a file from an earlier case'\n" \
-               "    open('left.txt', 'w').write('x')\n"
-    counting = "".join("    " + line + "\n" for line in COUNTING.strip().splitlines())
-    layers = REFERENCE_LAYERS[:body] + counting + leftover + REFERENCE_LAYERS[body:]
-    result = grade_files("stateful", {"layers.py": layers}, functions={"layernorm_forward"}, limits=FAST)
+    functions = ("layernorm_forward", "max_pool_forward_naive")
+    layers = REFERENCE_LAYERS
+    for function in functions:
+        layers = leaving_state(layers, function)
+    result = grade_files("stateful", {"layers.py": layers}, functions=set(functions), limits=FAST)
     cases = len(result.cases)
-    assert cases >= 2
+    assert {c.function for c in result.cases} == set(functions) and cases > len(functions)
     passed = sum(c.passed for c in result.cases)
     assert passed == (cases if not pretend else 1), [c.problem for c in result.cases]
