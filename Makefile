@@ -14,6 +14,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check .
+	$(PY) -m compileall -q autograder  # where Python may not write them (PYTHONDONTWRITEBYTECODE)
 	touch $@
 
 # torch, when it installs (about 750 MB; NO_TORCH=1 skips it), is an extra oracle for the fast
