@@ -137,9 +137,10 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
     people = read_roster(roster) if roster else None  # a bad roster stops before any grading
     marks = read_marks(written) if written else None  # so does an unreadable written.csv
     similarity = start_similarity(folder, out_dir, similarity_against)
-    # matplotlib takes a while to import: do it while the graders run, not after.
+    # matplotlib takes a while to import: done while the graders run, once one does (a
+    # regrade that changes nothing reuses the earlier picture and needs none).
     plotting = threading.Thread(target=importlib.import_module, args=("matplotlib.figure",))
-    plotting.start()
+    plotting_lock = threading.Lock()
     uids = Queue()
     for slot in range(jobs):
         uids.put(base_uid + slot)  # one sandbox user per parallel slot: no cross-talk
@@ -152,6 +153,9 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
         if kept is not None:  # the same files, rubric, kit and limits: the same result
             reused.append(submission.name)
             return kept
+        with plotting_lock:
+            if plotting.ident is None:  # not started yet
+                plotting.start()
         uid = uids.get()
         try:
             result = grade_one(submission, uid, limit_args, timeout)
@@ -169,7 +173,8 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
             pool.shutdown(wait=False, cancel_futures=True)
             end_every_grader()
             raise
-    plotting.join()
+    if plotting.ident is not None:
+        plotting.join()
     rows = rows_of(found, results, people, late_policy)
     part = apply_marks(rows, marks) if marks is not None else None
     out_dir = Path(out_dir)

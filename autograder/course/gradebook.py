@@ -60,7 +60,8 @@ class Row:
 
     def values(self):
         """{column: value} of COLUMNS; "" where there is nothing to say."""
-        scores = self.result.by_function() if self.scored else {}
+        scored = self.scored  # once: each asks the status of every case
+        scores = self.result.by_function() if scored else {}
         noticed = (self.result.integrity + self.result.notes) if self.result else []
         flags = ([self.status] if self.result is not None and self.status != GRADED else []) + self.flags
         late = self.identifiers.get("late", "") or ("late" if self.days_late else "")
@@ -70,11 +71,11 @@ class Row:
                   "status": self.status, "submitted_at": self.identifiers.get("submitted_at", ""),
                   "late": late, "days_late": self.days_late or "",
                   "late_penalty": self.late_penalty or "",
-                  "raw_total": self.result.score if self.scored else "",
+                  "raw_total": self.result.score if scored else "",
                   "submission": self.submission, "flags": " | ".join(flags),
                   "integrity": visible(" | ".join(noticed)),
                   "isolation": isolation_words(self.result) if self.result else ""}
-        values.update({f: scores.get(f, (0, 0))[0] if self.scored else "" for f in FUNCTIONS})
+        values.update({f: scores.get(f, (0, 0))[0] if scored else "" for f in FUNCTIONS})
         return values
 
     def cells(self):

@@ -80,7 +80,8 @@ def changes(previous, rows, written=None):
     """[(student, what, before, after)] where a score moved, a student came or went; with
     the written part (written_points.py), totals hold its points as the gradebook does."""
     found = []
-    now = {row.student: {what: row.values()[what] for what in ("total", *FUNCTIONS)} for row in rows}
+    now = {row.student: {what: values[what] for what in ("total", *FUNCTIONS)}
+           for row, values in ((row, row.values()) for row in rows)}
     for row in rows:
         if written is not None:
             now[row.student]["total"] = total_with_written(row, written)

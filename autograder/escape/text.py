@@ -22,10 +22,16 @@ def _shown(char):
 def visible(text, keep=""):
     """`text` with every acting character replaced by `<U+XXXX>`, except those in `keep`."""
     text = str(text)
-    if text.isprintable() and not keep:  # the common case, fast
+    if text.isprintable() or keep and _without(text, keep).isprintable():  # the common case, fast
         return text
     return "".join(char if char in keep or unicodedata.category(char) not in _ACTING
                    else _shown(char) for char in text)
+
+
+def _without(text, chars):
+    for char in chars:
+        text = text.replace(char, "")
+    return text
 
 
 def terminal(text):

@@ -81,3 +81,28 @@ def test_a_regrade_keeps_the_previous_gradebook_and_says_what_changed(tmp_path):
     changes_md = (out / "changes.md").read_text()
     assert "carol" in changes_md and "previous/" in changes_md
     assert "Regrade" in (out / "summary.md").read_text()
+
+
+def test_a_regrade_that_changes_no_figure_copies_the_picture_and_one_that_does_draws_it(
+        tmp_path, monkeypatch):
+    from collections import Counter
+
+    import matplotlib.figure
+
+    from autograder.course.summary import plot_summary
+    summary = {"conv_forward_naive": (0.5, Counter()), "ThreeLayerConvNet": (1.0, Counter())}
+    earlier = tmp_path / "earlier.png"
+    plot_summary(summary, [50.0, 100.0], earlier)
+
+    def no_drawing(*args, **kwargs):
+        raise AssertionError("drew the picture again")
+    monkeypatch.setattr(matplotlib.figure, "Figure", no_drawing)
+    same = tmp_path / "same.png"
+    plot_summary(summary, [100.0, 50.0], same, earlier)  # the same figures, in another order
+    assert same.read_bytes() == earlier.read_bytes()
+    with pytest.raises(AssertionError, match="drew the picture again"):
+        plot_summary(summary, [50.0, 90.0], tmp_path / "changed.png", earlier)
+    monkeypatch.undo()
+    changed = tmp_path / "changed.png"
+    plot_summary({**summary, "conv_forward_naive": (0.6, Counter())}, [50.0, 100.0], changed, earlier)
+    assert changed.read_bytes()[:4] == b"\x89PNG" and changed.read_bytes() != earlier.read_bytes()
