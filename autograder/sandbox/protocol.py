@@ -5,7 +5,7 @@ payload is 4-byte manifest length, a JSON manifest [[name, dtype, shape], ...] a
 bytes one after another. Only numbers (bool, int, uint, float dtypes) are read, as plain
 bytes: nothing the worker sends can run code here (no pickle, no object arrays). Every read
 is bounded in size and time, so nothing it sends can hang or swamp the grader. Raw bytes, not
-.npz: a fresh child per case reads and writes them in microseconds.
+.npz: a fresh child reads and writes them in microseconds.
 Needs numpy only (imported when the first arrays are packed or read): the worker runs it
 from a copy inside its sandbox.
 """

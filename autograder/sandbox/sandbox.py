@@ -296,7 +296,7 @@ class Sandbox:
         return header, got
 
     def _margin(self):
-        """With a child per case the worker keeps the time limit, and we wait a little longer
+        """With children of its own the worker keeps the time limit, and we wait a little longer
         in case the worker itself hangs; without, ours is the time limit."""
         return MARGIN if "fork" in self.abilities else 0.0
 

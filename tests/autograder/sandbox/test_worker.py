@@ -86,3 +86,28 @@ def test_state_left_by_one_function_is_gone_in_the_next(pretend, monkeypatch):
     assert {c.function for c in result.cases} == set(functions) and cases > len(functions)
     passed = sum(c.passed for c in result.cases)
     assert passed == (cases if not pretend else 1), [c.problem for c in result.cases]
+
+
+HANGS_ON_SECOND_CALL = """
+from . import gradient_check as provided
+provided.calls = getattr(provided, "calls", 0) + 1
+while provided.calls == 2:
+    pass
+"""
+
+
+def test_a_case_that_hangs_ends_its_process_and_the_function_s_next_case_gets_a_fresh_one():
+    """A function's cases share a process (its second call hangs, so the first two shared
+    one); a hang ends that process after the time limit, and the next case starts afresh: in
+    a new process the count starts again, so every second case hangs."""
+    layers = REFERENCE_LAYERS
+    start = layers.index("def max_pool_forward_naive(")
+    body = layers.index('    """', layers.index('"""', start) + 3) + 8
+    lines = "".join("    " + line + "\n" for line in HANGS_ON_SECOND_CALL.strip().splitlines())
+    layers = layers[:body] + lines + layers[body:]
+    result = grade_files("hangs once", {"layers.py": layers}, functions={"max_pool_forward_naive"},
+                         limits=Limits(seconds_per_case=2, seconds_to_import=10))
+    problems = [c.problem for c in result.cases]
+    assert len(problems) >= 3, problems
+    for number, problem in enumerate(problems):
+        assert ("did not finish within 2 s" in problem) if number % 2 else problem == "", problems
