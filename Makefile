@@ -31,7 +31,8 @@ test: $(STAMP) browser-test-deps
 # The written page is tested in a real browser: Playwright driving Debian's chromium (never
 # `playwright install`). Installed when possible (apt needs root); the test skips without them.
 browser-test-deps: $(STAMP)
-	$(PY) -c "import playwright" 2>/dev/null || $(PY) -m pip install --quiet "playwright>=1.40,<2" || true
+	$(PY) -c "import playwright" 2>/dev/null || $(PY) -m uv pip install --quiet --python $(PY) "playwright>=1.40,<2" \
+		|| $(PY) -m pip install --quiet "playwright>=1.40,<2" || true
 	command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1; } || true
 
