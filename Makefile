@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	# uv installs in seconds what takes pip a minute and more; pip where uv cannot.
 	($(PY) -m pip install --quiet --disable-pip-version-check uv && \
-		$(PY) -m uv pip install --quiet --python $(PY) .) || \
+		$(PY) -m uv pip install --quiet --compile-bytecode --python $(PY) .) || \
 		$(PY) -m pip install --quiet --disable-pip-version-check .
 	$(PY) -m compileall -q autograder  # where Python may not write them (PYTHONDONTWRITEBYTECODE)
 	touch $@
@@ -31,7 +31,7 @@ test: $(STAMP) browser-test-deps
 # The written page is tested in a real browser: Playwright driving Debian's chromium (never
 # `playwright install`). Installed when possible (apt needs root); the test skips without them.
 browser-test-deps: $(STAMP)
-	$(PY) -c "import playwright" 2>/dev/null || $(PY) -m uv pip install --quiet --python $(PY) "playwright>=1.40,<2" \
+	$(PY) -c "import playwright" 2>/dev/null || $(PY) -m uv pip install --quiet --compile-bytecode --python $(PY) "playwright>=1.40,<2" \
 		|| $(PY) -m pip install --quiet "playwright>=1.40,<2" || true
 	command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1; } || true

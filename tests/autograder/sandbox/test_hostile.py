@@ -483,7 +483,7 @@ def _nobody_python():
     ran_or_skip(["/usr/bin/python3", "-m", "venv", str(NOBODY_VENV)])
     # uv installs them in seconds, where pip took a minute; pip where uv cannot.
     with_uv = [[str(python), "-m", "pip", "install", "-q", "uv"],
-               [str(python), "-m", "uv", "pip", "install", "-q", "--python", str(python), *wanted]]
+               [str(python), "-m", "uv", "pip", "install", "-q", "--compile-bytecode", "--python", str(python), *wanted]]
     if not all(subprocess.run(step, capture_output=True).returncode == 0 for step in with_uv):
         ran_or_skip([str(python), "-m", "pip", "install", "-q", *wanted])
     os.chmod(NOBODY_VENV, 0o755)
