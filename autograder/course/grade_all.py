@@ -1,7 +1,8 @@
 """Grading a class: every submission in a folder, in parallel, into a gradebook.
 
-Each submission is graded by its own `python -m autograder grade --json` process, so that a
-broken or hostile one cannot stop the others, and each gets its own sandbox user, leased
+Each submission is graded by its own `python -m autograder grade --json` process (forked from
+one warm process that has imported the grader: warm_graders.py), so that a broken or hostile
+one cannot stop the others, and each gets its own sandbox user, leased
 (sandbox/uids.py) so that no other grader on the machine uses it at once. The results come
 back as JSON on that process's stdout (which student code never holds); every file in the
 output folder is written here, after all of them are done.
@@ -30,7 +31,6 @@ from ..grading.report import write_outputs
 from ..grading.grade import not_graded
 from ..grading.results import SubmissionResult
 from ..grading.triage import GRADER_FAILED
-from ..paths import ROOT
 from ..sandbox import system
 from ..sandbox.uids import Lease, NoUidFree
 from .gradebook import rows_of, write_gradebook
@@ -40,6 +40,7 @@ from .result_cache import ResultCache
 from .report_folders import clash_flag, report_folder, report_keys
 from .roster import read_roster
 from .summary import write_summary
+from .warm_graders import start_grader, warm_graders
 from .written_points import apply_marks, read_marks, summary_lines
 
 
@@ -52,33 +53,28 @@ STOP_GRACE = 3.0  # seconds a grader asked to stop has to stop its sandbox befor
 RUNNING = set()  # the graders' processes, so that an interrupted class run ends every one
 
 
-def end_grader(process):
+def end_grader(grader):
     """SIGTERM to its session, a moment to stop its sandbox, then SIGKILL to what is left.
-    The process is not reaped before the SIGKILL, so its group's number is still its own."""
-    if process.returncode is not None:
+    The grader is not reaped before the SIGKILL, so its group's number is still its own."""
+    if grader.reaped:
         return  # ended and reaped: its number may be someone else's by now
     try:
-        os.killpg(process.pid, signal.SIGTERM)
+        os.killpg(grader.pid, signal.SIGTERM)
     except OSError:
         pass
     deadline = time.monotonic() + STOP_GRACE
-    while time.monotonic() < deadline and hasattr(os, "waitid"):
-        try:
-            if os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
-                break
-        except ChildProcessError:
-            break
+    while time.monotonic() < deadline and not grader.exited():
         time.sleep(0.05)
     try:
-        os.killpg(process.pid, signal.SIGKILL)
+        os.killpg(grader.pid, signal.SIGKILL)
     except OSError:
         pass
-    process.wait()
+    grader.reap()
 
 
 def end_every_grader():
-    for process in list(RUNNING):
-        end_grader(process)
+    for grader in list(RUNNING):
+        end_grader(grader)
 
 
 def lease_for(uid):
@@ -91,21 +87,18 @@ def lease_for(uid):
         return None  # the grader leases (or says it could not) by itself
 
 
-def grade_one(submission, uid, limit_args, timeout):
-    path = submission.path
+def grade_one(submission, uid, limit_args, timeout, warm=None):
+    """The submission's result, from a grader of its own (forked by `warm`, a WarmGraders,
+    or started afresh)."""
     lease = lease_for(uid)
     uid = lease.uid if lease else uid
-    command = [sys.executable, "-m", "autograder", "grade", str(path), "--json", "--uid", str(uid),
-               *limit_args]
-    env = dict(os.environ, **(lease.environment() if lease else {}))
-    process = None
+    argv = ["grade", str(submission.path), "--json", "--uid", str(uid), *limit_args]
+    grader = None
     try:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   text=True, cwd=ROOT, env=env, start_new_session=True,
-                                   pass_fds=(lease.fd,) if lease else ())
-        RUNNING.add(process)
+        grader = start_grader(argv, lease, warm)
+        RUNNING.add(grader)
         try:
-            stdout, stderr = process.communicate(timeout=timeout)
+            stdout, stderr = grader.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             return failed_grading(submission.name, f"took more than {timeout:g} s in all")
         try:
@@ -114,9 +107,9 @@ def grade_one(submission, uid, limit_args, timeout):
             last_words = (stderr.strip().splitlines() or ["no message"])[-1]
             return failed_grading(submission.name, f"the grader stopped: {last_words}")
     finally:  # a timeout, Ctrl-C, or any failure: nothing of this submission lives on
-        if process is not None:
-            end_grader(process)
-            RUNNING.discard(process)
+        if grader is not None:
+            end_grader(grader)
+            RUNNING.discard(grader)
         if lease:
             lease.release()
 
@@ -146,6 +139,7 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
         uids.put(base_uid + slot)  # one sandbox user per parallel slot: no cross-talk
 
     cache, reused = ResultCache(out_dir, limit_args, fresh), []
+    warm = []  # the WarmGraders (or None), started with the first grading
 
     def job(submission):
         key = cache.key(submission.path)
@@ -156,9 +150,10 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
         with plotting_lock:
             if plotting.ident is None:  # not started yet
                 plotting.start()
+                warm.append(warm_graders())
         uid = uids.get()
         try:
-            result = grade_one(submission, uid, limit_args, timeout)
+            result = grade_one(submission, uid, limit_args, timeout, warm[0])
         finally:
             uids.put(uid)
         cache.save(key, result)
@@ -173,6 +168,9 @@ def grade_all(folder, out_dir, jobs=2, limit_args=(), base_uid=61000, timeout=90
             pool.shutdown(wait=False, cancel_futures=True)
             end_every_grader()
             raise
+        finally:
+            if warm and warm[0]:
+                warm[0].close()
     if plotting.ident is not None:
         plotting.join()
     rows = rows_of(found, results, people, late_policy)
