@@ -321,11 +321,7 @@ class Children:
                 code = 0
             except BaseException:
                 code = REPLY_FAILED
-            for stream in (sys.stdout, sys.stderr):
-                try:
-                    stream.flush()
-                except BaseException:
-                    pass
+            flush_streams()
             os._exit(code)
         os.close(writing)
         return pid, reading
@@ -347,11 +343,7 @@ class Children:
                     return  # the worker closed the channel: no more cases
                 request, inputs = protocol.parse(frame, 1 << 30)
                 header, arrays = case_in_child(request, inputs, None, None)
-                for stream in (sys.stdout, sys.stderr):  # what it printed, before its reply
-                    try:
-                        stream.flush()
-                    except BaseException:
-                        pass
+                flush_streams()  # what it printed goes to the log before its reply
                 protocol.send(writing, header, arrays)
 
         forked = self._fork(serve_function)
@@ -514,6 +506,15 @@ class Children:
                     pass
 
 
+def flush_streams():
+    """Whatever the student's code printed, into output.log (its streams may be broken)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
 def function_of(frame):
     """The function a request frame (from the grader) is a case of."""
     (head_size,) = struct.unpack(">I", frame[:4])
@@ -567,7 +568,10 @@ def main():
     or_broken(outbox, preload, fast_layers)
     import protocol
     requests = protocol.Channel(inbox)
-    or_broken(outbox, wait_for_files, requests)
+    try:
+        or_broken(outbox, wait_for_files, requests, passing=protocol.ProtocolError)
+    except protocol.ProtocolError:
+        os._exit(0)  # the grader is gone, or gave up before the files came
     # Before any student code runs, with one thread: confine ourselves.
     policy = confinement.policy_for(SANDBOX, scratch)
     protections = confinement.confine(policy, abilities, settings["pretended"], settings["uid"])
@@ -633,14 +637,15 @@ def limits_in_force():
                            else "no cap on printed output on this system")}
 
 
-def or_broken(outbox, step, *args):
-    """step(*args); if it fails, the grader is told, and we exit: these are the grader's own
-    modules, and a limit too low for them is not the student's doing."""
+def or_broken(outbox, step, *args, passing=()):
+    """step(*args); if it fails (but with one of `passing`), the grader is told, and we exit:
+    these are the grader's own modules, and a limit too low for them is not the student's
+    doing."""
     try:
         return step(*args)
+    except passing:
+        raise
     except BaseException as error:
-        if type(error).__name__ == "ProtocolError":
-            os._exit(0)  # the grader is gone, or gave up before the files came
         say_broken(outbox, f"{type(error).__name__}: {error}")
         os._exit(3)
 
