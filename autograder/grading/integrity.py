@@ -18,6 +18,7 @@ differently. Every finding names the file, the line and the function it is in; c
 is a code span no backtick in that code can end (escape.markdown.code).
 """
 import ast
+import functools
 
 from ..escape.markdown import code
 from ..rubric.cases import PROVIDED, RUBRIC
@@ -39,7 +40,7 @@ IMPORTERS = {"__import__", "import_module"}
 
 def used_names(node):
     """Every name a piece of code mentions: variables, attributes, and what it imports."""
-    for child in ast.walk(node):
+    for child in walk(node):
         if isinstance(child, ast.Name):
             yield child.id
         elif isinstance(child, ast.Attribute):
@@ -51,6 +52,7 @@ def used_names(node):
             yield from (part for alias in child.names for part in alias.name.split("."))
 
 
+@functools.lru_cache(maxsize=8)  # each check of a grading parses the same two files
 def parse(text):
     try:
         return ast.parse(text)
@@ -58,12 +60,21 @@ def parse(text):
         return None  # the import error reports it
 
 
+def walk(node):
+    """ast.walk(node) as a list, walked once per node: the checks go over each tree often."""
+    try:
+        return node.walked
+    except AttributeError:
+        node.walked = list(ast.walk(node))
+        return node.walked
+
+
 def enclosing_functions(tree):
     """{id(node): name of the outermost function or class holding it}."""
     owner = {}
     for top in tree.body:
         if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            for child in ast.walk(top):
+            for child in walk(top):
                 owner[id(child)] = top.name
     return owner
 
@@ -85,7 +96,7 @@ def module_level(tree):
 def module_aliases(tree):
     """Names bound to imported modules (np, numpy, cs231n, ...)."""
     aliases = set()
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Import):
             aliases |= {(a.asname or a.name).split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom):
@@ -137,7 +148,7 @@ class Finder:
         self.found.append(f"{self.rel}, line {node.lineno}, {place}: {what}")
 
     def banned_imports(self):
-        for node in ast.walk(self.tree):
+        for node in walk(self.tree):
             modules = []
             if isinstance(node, ast.Import):
                 modules = [a.name for a in node.names]
@@ -161,7 +172,7 @@ class Finder:
                 elif isinstance(target, ast.Attribute) and root_name(target) is not None:
                     self.add(node, f"module-level code assigns {code(ast.unparse(target))}, changing "
                                    "code that is not yours to change")
-        for node in ast.walk(self.tree):  # patching a module from inside a function, too
+        for node in walk(self.tree):  # patching a module from inside a function, too
             if id(node) in self.owner:
                 for target in flat_targets(node):
                     if isinstance(target, ast.Attribute) and root_name(target) in modules:
@@ -231,7 +242,7 @@ def defined_names(text, star_imports_may_define=True):
     if tree is None:
         return None
     stars = any(isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
-                for node in ast.walk(tree))
+                for node in walk(tree))
     if stars and star_imports_may_define:
         return None
     names = set()
