@@ -191,6 +191,7 @@ def serve(fd):
     import importlib
     for name in PRELOAD:
         importlib.import_module(name)
+    keep_every_fixture()
     gc.freeze()  # what is imported stays shared with every grader, never copied by a collection
     channel.send(b'{"ready": true}')
     while True:
@@ -224,6 +225,13 @@ def answer(request, fds, channel):
     except ChildProcessError:
         return {"exited": True}
     return {"reaped": True}
+
+
+def keep_every_fixture():
+    """Every case's fixture read once for the class, not once per submission."""
+    from ..rubric.cases import HIDDEN, PUBLIC, selected_cases
+    from ..rubric.fixtures import keep_fixtures
+    keep_fixtures(selected_cases((PUBLIC, HIDDEN)))
 
 
 def become_grader(argv, uid, fds, channel):
