@@ -6,7 +6,8 @@ same Python, and are printed as ratios (this side / that side):
 - one complete submission, every public and hidden case, through the command line;
 - the grading time per case (the grader's own execution_time over the number of cases);
 - a student's `check` of one function, on the reference's code;
-- `grade-all` on 16 submissions with -j 1 and -j 2, on both sides (parallel efficiency), and
+- `grade-all` on 16 submissions with -j 1 and -j 2, on both sides (median of three, alternated;
+  parallel efficiency), and
   the same class regraded unchanged against its first grading (this side only: 4ee22f8 had
   no cache).
 The baseline is a `git worktree` of 4ee22f8; without git or that commit it is left out.
@@ -88,7 +89,7 @@ def line(what, ours, theirs, target):
     print(f"  {what:38s} {ours:7.3f} s  {theirs}  {ratio}   ({target})")
 
 
-def main(repeats=5, class_size=16):
+def main(repeats=5, class_size=16, class_repeats=3):
     python = [sys.executable, "-m", "autograder"]
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
@@ -112,11 +113,15 @@ def main(repeats=5, class_size=16):
             def grade_all(tree, out, jobs):
                 return timed(python + ["grade-all", str(folder), "--out", str(scratch / out), "-j",
                                        str(jobs)], tree)[0]
-            serial = grade_all(ROOT, "j1", 1)
-            theirs_serial = grade_all(baseline, "theirs1", 1) if baseline else 0.0
-            parallel = grade_all(ROOT, "j2", 2)
-            theirs_parallel = grade_all(baseline, "theirs2", 2) if baseline else 0.0
-            again = grade_all(ROOT, "j2", 2)  # unchanged: the result cache
+            classes = {run: [] for run in ("serial", "theirs_serial", "parallel", "theirs_parallel")}
+            for turn in range(class_repeats):  # alternated; each into a folder of its own
+                classes["serial"].append(grade_all(ROOT, f"j1-{turn}", 1))
+                classes["theirs_serial"].append(grade_all(baseline, f"theirs1-{turn}", 1) if baseline else 0.0)
+                classes["parallel"].append(grade_all(ROOT, f"j2-{turn}", 2))
+                classes["theirs_parallel"].append(grade_all(baseline, f"theirs2-{turn}", 2) if baseline else 0.0)
+            serial, theirs_serial, parallel, theirs_parallel = (
+                statistics.median(classes[run]) for run in classes)
+            again = grade_all(ROOT, "j2-0", 2)  # unchanged: the result cache
         finally:
             if baseline:
                 subprocess.run(["git", "worktree", "remove", "--force", str(baseline)], cwd=ROOT,
