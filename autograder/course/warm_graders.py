@@ -73,10 +73,10 @@ class WarmGraders:
         self.socket, self.lock = ours, threading.Lock()
         try:
             ours.settimeout(READY_SECONDS)
-            if json.loads(ours.recv(MESSAGE_BYTES) or b"{}").get("ready") is not True:
+            if ours.recv(MESSAGE_BYTES) != b'{"ready": true}':
                 raise OSError("the warm process ended before it was ready")
             ours.settimeout(None)
-        except (OSError, ValueError):
+        except OSError:
             self.close()
             raise
 
@@ -84,7 +84,10 @@ class WarmGraders:
         """Its reply to `request`; OSError if it is gone or could not do it."""
         with self.lock:
             socket.send_fds(self.socket, [json.dumps(request).encode()], list(fds))
-            reply = json.loads(self.socket.recv(MESSAGE_BYTES) or b'{"error": "it is gone"}')
+            try:
+                reply = json.loads(self.socket.recv(MESSAGE_BYTES) or b'{"error": "it is gone"}')
+            except ValueError as error:
+                raise OSError(f"the warm process's reply does not parse ({error})") from None
         if "error" in reply:
             raise OSError(f"the warm process could not {next(iter(request))} a grader: {reply['error']}")
         return reply
