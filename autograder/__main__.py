@@ -498,7 +498,9 @@ def build_parser(student=None):
     return parser
 
 
-def main(argv=None):
+def main(argv=None, forkable=False):
+    """`forkable`: this process has read nothing a student may not see (a grader forked by the
+    class run's warm process): `grade`'s first worker may be forked from it (Sandbox.launch)."""
     args = build_parser().parse_args(argv)
     if args.verb in ("grade", "grade-all", "check"):
         for name, value in SINGLE_THREADED.items():
@@ -510,7 +512,7 @@ def main(argv=None):
         if args.verb == "grade" and not check_due(limits_from(args), REFERENCE.exists()):
             from .sandbox.sandbox import Sandbox
             args.sandbox = stack.enter_context(Sandbox(limits=limits_from(args)))
-            args.sandbox.launch()
+            args.sandbox.launch(fork=forkable)  # before any fixture is read: see checked_run
         return checked_run(args)
 
 

@@ -5,8 +5,12 @@ grade_all.py). Started afresh, each of those imports numpy and the grader again:
 a grading's CPU, paid once per student. Here one process per class run, started with nothing
 but the command line (no thread, no student's file, no result of grade-all's), imports them
 once and then forks each grader: the same `main(["grade", ...])`, with its own stdout and
-stderr pipes and, as root, its uid lease's descriptor, passed over a Unix socket. Each grader
-still starts its own sandbox worker afresh: no student's code runs in or near this process.
+stderr pipes and, as root, its uid lease's descriptor, passed over a Unix socket.
+
+This process reads no fixture, no reference and no student's file (`preload`), so each grader
+forks its sandbox's first worker from itself, before it reads any (Sandbox.launch(fork=True)):
+the worker finds Python, numpy and its modules imported. No student's code runs in this
+process or in a grader; the fixtures are read by each grader, after its worker is forked.
 
 This process reaps a grader only when asked (`exited`, then `reap`), so that the grader's
 session keeps its number until grade-all has killed what is left in it (grade_all.end_grader).
@@ -187,14 +191,8 @@ class FreshGrader:
 
 def serve(fd):
     """Import once, then fork a grader per request, until the class run closes the socket."""
-    from ..__main__ import SINGLE_THREADED
-    for name, value in SINGLE_THREADED.items():
-        os.environ.setdefault(name, value)  # before numpy is imported, as `grade` does
     channel = socket.socket(fileno=fd)
-    import importlib
-    for name in PRELOAD:
-        importlib.import_module(name)
-    keep_every_fixture()
+    preload()
     gc.freeze()  # what is imported stays shared with every grader, never copied by a collection
     channel.send(b'{"ready": true}')
     while True:
@@ -214,6 +212,18 @@ def serve(fd):
         channel.send(json.dumps(reply).encode())
 
 
+def preload():
+    """Import the grader, and nothing else: no fixture, no reference, no student's file is
+    read here, so that a grader forked from this process may fork its sandbox's worker too
+    (Sandbox.launch(fork=True)) before it reads any itself."""
+    from ..__main__ import SINGLE_THREADED
+    for name, value in SINGLE_THREADED.items():
+        os.environ.setdefault(name, value)  # before numpy is imported, as `grade` does
+    import importlib
+    for name in PRELOAD:
+        importlib.import_module(name)
+
+
 def answer(request, fds, channel):
     if "start" in request:
         pid = os.fork()
@@ -228,13 +238,6 @@ def answer(request, fds, channel):
     except ChildProcessError:
         return {"exited": True}
     return {"reaped": True}
-
-
-def keep_every_fixture():
-    """Every case's fixture read once for the class, not once per submission."""
-    from ..rubric.cases import HIDDEN, PUBLIC, selected_cases
-    from ..rubric.fixtures import keep_fixtures
-    keep_fixtures(selected_cases((PUBLIC, HIDDEN)))
 
 
 def become_grader(argv, uid, fds, channel):
@@ -252,7 +255,7 @@ def become_grader(argv, uid, fds, channel):
         if lease:
             os.environ[INHERITED] = f"{uid}:{lease[0]}"  # uids.Lease.inherited finds it
         from ..__main__ import main
-        code = main(argv)
+        code = main(argv, forkable=True)
     except SystemExit as exit:  # argparse, or a grader that exits on purpose
         if exit.code is not None and not isinstance(exit.code, int):
             print(exit.code, file=sys.stderr)

@@ -285,20 +285,6 @@ def load_fixture(graded, case, directory=FIXTURES):
     return arrays
 
 
-KEPT = {}  # (folder, case id) -> arrays: what keep_fixtures read
-
-
-def keep_fixtures(cases, directory=FIXTURES):
-    """Read the fixtures of `cases` once, checked, for every grading this process (a class
-    run's warm process, warm_graders.py) forks afterwards: each grader reads them from memory
-    (and reads itself, and reports, one that could not be read here)."""
-    for graded, case in cases:
-        try:
-            KEPT[(str(directory), case_id(graded, case))] = load_fixture(graded, case, directory)
-        except Exception:  # left to the grader, which reads it again and says what is wrong
-            pass
-
-
 class FixturesAhead:
     """The fixtures of the cases a grading will run, read at once: grade_files does it while
     the sandbox's worker starts, a process of its own. (Not on a thread: numpy reads .npy
@@ -311,7 +297,7 @@ class FixturesAhead:
         for graded, case in cases:
             key = case_id(graded, case)
             try:
-                self.read[key] = KEPT.get((str(directory), key)) or load_fixture(graded, case, directory)
+                self.read[key] = load_fixture(graded, case, directory)
             except Exception as error:  # said when that case asks for it
                 self.read[key] = error
 

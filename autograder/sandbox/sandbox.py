@@ -2,6 +2,10 @@
 
 - The folder holds a copy of the provided package with the student's two files dropped in,
   and the worker's own code (worker.py, harness.py, protocol.py, ...): nothing secret.
+- The worker is a fresh Python (`python -I`), or, in a grader forked by the class run's warm
+  process, a fork of that grader made before it has read anything a student may not see
+  (`launch(fork=True)`, `ForkedWorker`): Python and numpy are imported already; the fork keeps
+  nothing of the grader's but its code (no descriptor, no environment, no `autograder` module).
 - The worker runs in its own session, with limits on memory, file size (what it prints) and
   processes; each function's cases run in a fresh child of the worker, each case within a
   time limit, so that no function's side effects reach another; a worker that dies or hangs
@@ -23,6 +27,7 @@ Each of these that the system lacks (macOS, Windows, an old kernel) is skipped a
 """
 import importlib.util
 import json
+import locale
 import os
 import shutil
 import signal
@@ -45,6 +50,10 @@ PR_SET_CHILD_SUBREAPER = 36
 MARGIN = 5.0  # seconds the grader waits beyond the worker's own time limit on a case
 
 
+# What a fresh worker's start-up adds to the environment it is given, done in a grader already:
+# Python's locale coercion (PEP 538: no LANG, so C.UTF-8) and threadpoolctl's import.
+STARTED_WITH = {"LC_CTYPE": "C.UTF-8", "KMP_DUPLICATE_LIB_OK": "True"}
+
 # Imported, not run as a script, so that its compiled form is used where there is one.
 START_WORKER = "import sys; sys.path.insert(0, sys.argv[1]); import worker; worker.main()"
 
@@ -57,6 +66,52 @@ def copy_compiled(source, folder):
     if compiled.exists():
         (folder / "__pycache__").mkdir(exist_ok=True)
         shutil.copy2(compiled, folder / "__pycache__" / compiled.name)
+
+
+class ForkedWorker:
+    """The part of subprocess.Popen a Sandbox uses, for a worker forked from this process:
+    `become(inbox, outbox)` runs in the child and never returns."""
+
+    def __init__(self, become):
+        (inbox, self._inbox), (self._outbox, outbox) = os.pipe(), os.pipe()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()  # or the child would write what is buffered into its pipes
+        self.pid = os.fork()
+        if self.pid == 0:
+            try:
+                become(inbox, outbox)
+            finally:
+                os._exit(70)  # become() exits on its own; this is a failure to become a worker
+        os.close(inbox)
+        os.close(outbox)
+        self.stdin, self.stdout = open(self._inbox, "wb", 0), open(self._outbox, "rb", 0)
+        self.returncode = None
+
+    def poll(self):
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                pid, status = self.pid, 0
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired("worker", timeout)
+            time.sleep(0.005)
+        return self.returncode
+
+    def kill(self):
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 class WorkerFailed(RuntimeError):
@@ -113,6 +168,13 @@ def protect_secrets():
                 os.chmod(secret, mode)
 
 
+def is_pythons(path):
+    """Whether `path` (of sys.path) is the interpreter's own, as `python -I` has only those."""
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    return bool(path) and any(os.path.commonpath([path, prefix]) == prefix for prefix in prefixes
+                              if os.path.isabs(path))
+
+
 class Terminated(SystemExit):
     """SIGTERM: the class run's timeout or a stop; unwinds through Sandbox.__exit__."""
 
@@ -152,6 +214,7 @@ class Sandbox:
             os.chmod(self.folder, 0o750)
             os.chown(self.folder / "scratch", self.uid, self.uid)
         self.process = None
+        self.forked = False  # whether the worker was forked from this process (launch())
         self.replies = None
         self.import_errors = {}
         self.protections = {}
@@ -220,8 +283,11 @@ class Sandbox:
         if self.uid >= 0:  # counts the sandbox user's processes only: a fork bomb stops here
             resource.setrlimit(resource.RLIMIT_NPROC, (64, 64))
 
-    def launch(self):
-        """Start a worker's process, without waiting for it (start() waits)."""
+    def launch(self, fork=False):
+        """Start a worker's process, without waiting for it (start() waits). `fork`: this
+        process has read nothing a student may not see (no fixture, no reference, no other
+        student's file: the class run's warm process forked it, and no grading has begun), so
+        the worker may be forked from it, its imports done, instead of started afresh."""
         env = {"PATH": "/usr/bin:/bin", "HOME": str(self.folder / "scratch"),
                "PYTHONDONTWRITEBYTECODE": "1",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -233,6 +299,13 @@ class Sandbox:
                     "seconds_to_import": self.limits.seconds_to_import,
                     "results_bytes": self.limits.results_mb << 20}
         posix = "sessions" in self.abilities
+        self.forked = fork and posix and "fork" in self.abilities and threading.active_count() == 1
+        if self.forked:  # (fork copies only the calling thread: never with others running)
+            self.process = ForkedWorker(lambda inbox, outbox: self._become_worker(
+                inbox, outbox, env, settings))
+            self.replies = protocol.Channel(self.process.stdout.fileno(), "select" in self.abilities)
+            self._go()
+            return
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-c", START_WORKER, str(self.folder), json.dumps(settings)],
             cwd=self.folder, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -241,6 +314,38 @@ class Sandbox:
             creationflags=0 if os.name == "posix" else subprocess.CREATE_NEW_PROCESS_GROUP)
         self.replies = protocol.Channel(self.process.stdout.fileno(), "select" in self.abilities)
         self._go()
+
+    def _become_worker(self, inbox, outbox, env, settings):  # in the forked child
+        """What `python -I -c START_WORKER FOLDER SETTINGS` would be, made from this process:
+        the same session, limits, descriptors, folder, environment and module path."""
+        code = 71
+        try:
+            os.setsid()
+            if "resource" in self.abilities:
+                self._limit_resources()
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd, target in ((inbox, 0), (outbox, 1), (null, 2)):
+                os.dup2(fd, target)
+            os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # the grader's pipes, its lease, ...
+            for signum in (signal.SIGTERM, signal.SIGCHLD, signal.SIGALRM):
+                signal.signal(signum, signal.SIG_DFL)  # what exec leaves: the grader's are ours
+            os.chdir(self.folder)
+            os.environ.clear()
+            os.environ.update(env, **STARTED_WITH)
+            locale.setlocale(locale.LC_CTYPE, STARTED_WITH["LC_CTYPE"])
+            sys.dont_write_bytecode = False  # as `python -I` has it: it ignores PYTHON* variables
+            sys.argv = ["-c", str(self.folder), json.dumps(settings)]
+            sys.path[:] = [str(self.folder)] + [p for p in sys.path if is_pythons(p)]
+            for name in [name for name in sys.modules if name.partition(".")[0] == "autograder"]:
+                del sys.modules[name]  # `import autograder` fails, as in a fresh Python
+            importlib.invalidate_caches()
+            import worker
+            worker.main()
+            code = 0
+        except SystemExit as exit:
+            code = exit.code if isinstance(exit.code, int) else 1
+        finally:
+            os._exit(code)
 
     def start(self):
         """Start a worker (unless launch() did) and wait until it is ready; return the import
@@ -273,6 +378,9 @@ class Sandbox:
                                       "are written" if reaped else
                                       "processes it starts in a new session may outlive grading"],
             "process limit": [False, "no process limit (the worker did not say)"],
+            "clean start": [True, "forked from its grader before the grader read any fixture, "
+                            "the reference or the submission: nothing of the grader's kept but "
+                            "its code" if self.forked else "a fresh Python"],
         }
         if dropped:
             protections["uid lease"] = [self.lease is not None, self.lease_words]

@@ -1,18 +1,14 @@
 """Fixtures: regenerated from the reference they are what is committed; tampering is refused."""
 import json
 import shutil
-import zipfile
 
 import numpy as np
 import pytest
 
 from autograder.rubric.cases import RUBRIC, case_id
-from autograder.rubric import fixtures as fixtures_module
-from autograder.rubric.fixtures import (FIXTURES, FixtureError, FixturesAhead,
-                                        check_made_from_current_sources, keep_fixtures,
+from autograder.rubric.fixtures import (FIXTURES, FixtureError, check_made_from_current_sources,
                                         load_fixture, write_fixtures)
 from autograder.rubric.mistakes import MISTAKES
-
 
 
 def test_regenerated_fixtures_match_the_committed_ones(tmp_path):
@@ -50,23 +46,6 @@ def test_an_edited_fixture_is_refused(tmp_path):
     np.savez(path, **arrays)
     with pytest.raises(FixtureError, match="does not match"):
         load_fixture(graded, case, tmp_path)
-
-
-def test_kept_fixtures_are_read_from_memory_and_an_unreadable_one_is_still_refused(tmp_path,
-                                                                                   monkeypatch):
-    monkeypatch.setattr(fixtures_module, "KEPT", {})
-    write_fixtures(tmp_path, visibilities=("public",))
-    graded = RUBRIC[0]
-    kept, broken = graded.cases[0], next(c for c in graded.cases[1:] if c.visibility == "public")
-    (tmp_path / "public" / f"{case_id(graded, broken)}.npz").write_bytes(b"not a zip")
-    keep_fixtures([(graded, kept), (graded, broken)], tmp_path)  # says nothing of the broken one
-    (tmp_path / "public" / f"{case_id(graded, kept)}.npz").unlink()  # from memory from now on
-    ahead = FixturesAhead([(graded, kept), (graded, broken)], tmp_path)
-    assert sorted(ahead.get(graded, kept)) == sorted(fixtures_module.KEPT[(str(tmp_path), case_id(graded, kept))])
-    with pytest.raises(zipfile.BadZipFile):  # read again, and refused as it would be unkept
-        ahead.get(graded, broken)
-    with pytest.raises(FixtureError, match="missing"):  # another folder's: not kept
-        FixturesAhead([(graded, kept)], tmp_path / "elsewhere").get(graded, kept)
 
 
 def test_every_catalogued_mistake_is_listed_and_recognizable():
