@@ -7,7 +7,7 @@ same Python, and are printed as ratios (this side / that side):
 - the grading time per case (the grader's own execution_time over the number of cases);
 - a student's `check` of one function, on the reference's code;
 - `grade-all` on 16 submissions with -j 1 and -j 2, on both sides (median of three, alternated;
-  parallel efficiency), and
+  parallel efficiency, and how many cores each kept busy), and
   the same class regraded unchanged against its first grading (this side only: 4ee22f8 had
   no cache).
 The baseline is a `git worktree` of 4ee22f8; without git or that commit it is left out.
@@ -35,6 +35,14 @@ def timed(command, cwd, env=None):
     done = subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True,
                           env=dict(os.environ, **(env or {})))
     return time.perf_counter() - started, done.stdout
+
+
+def children_cpu():
+    """CPU seconds of every process this one has waited for, and theirs, so far (POSIX)."""
+    if not hasattr(os, "times"):
+        return 0.0
+    times = os.times()
+    return times.children_user + times.children_system
 
 
 def class_of(size, folder):
@@ -111,8 +119,12 @@ def main(repeats=5, class_size=16, class_repeats=3):
             folder = class_of(class_size, scratch / "class")
 
             def grade_all(tree, out, jobs):
-                return timed(python + ["grade-all", str(folder), "--out", str(scratch / out), "-j",
-                                       str(jobs)], tree)[0]
+                before = children_cpu()
+                seconds = timed(python + ["grade-all", str(folder), "--out", str(scratch / out),
+                                          "-j", str(jobs)], tree)[0]
+                busy.setdefault((tree == ROOT, jobs), []).append((children_cpu() - before) / seconds)
+                return seconds  # and how many cores it kept busy, on average, in `busy`
+            busy = {}
             classes = {run: [] for run in ("serial", "theirs_serial", "parallel", "theirs_parallel")}
             for turn in range(class_repeats):  # alternated; each into a folder of its own
                 classes["serial"].append(grade_all(ROOT, f"j1-{turn}", 1))
@@ -140,6 +152,11 @@ def main(repeats=5, class_size=16, class_repeats=3):
     efficiency = f"{theirs_serial / (2 * theirs_parallel):.2f}" if baseline else "-"
     print(f"  grade-all parallel efficiency, -j 1 / (2 x -j 2): {serial / (2 * parallel):.2f}, "
           f"{BASELINE}'s {efficiency} (target >= 0.9)")
+    cores = {key: statistics.median(runs) for key, runs in busy.items()}
+    print(f"  cores kept busy (CPU time / wall time): -j 1 {cores[True, 1]:.2f}, -j 2 "
+          f"{cores[True, 2]:.2f}; {BASELINE}'s " + (f"{cores[False, 1]:.2f}, {cores[False, 2]:.2f}"
+                                                    if baseline else "-")
+          + " (a grading that keeps more than one core busy by itself cannot be halved by -j 2)")
     print(f"  the same class regraded unchanged: {again:.2f} s, ratio {again / parallel:.2f} "
           f"of its first grading (target <= 0.15)")
     if hasattr(os, "getloadavg"):

@@ -88,10 +88,10 @@ class ForkedWorker:
         self.stdin, self.stdout = open(self._inbox, "wb", 0), open(self._outbox, "rb", 0)
         self.returncode = None
 
-    def poll(self):
+    def poll(self, block=False):
         if self.returncode is None:
             try:
-                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                pid, status = os.waitpid(self.pid, 0 if block else os.WNOHANG)
             except ChildProcessError:
                 pid, status = self.pid, 0
             if pid:
@@ -99,9 +99,11 @@ class ForkedWorker:
         return self.returncode
 
     def wait(self, timeout=None):
-        deadline = None if timeout is None else time.monotonic() + timeout
+        if timeout is None:
+            return self.poll(block=True)
+        deadline = time.monotonic() + timeout
         while self.poll() is None:
-            if deadline is not None and time.monotonic() >= deadline:
+            if time.monotonic() >= deadline:
                 raise subprocess.TimeoutExpired("worker", timeout)
             time.sleep(0.005)
         return self.returncode
