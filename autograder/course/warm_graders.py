@@ -53,6 +53,18 @@ def warm_graders():
         return None
 
 
+# What a grader reads of its environment (the kit's settings, where temporary folders go, the
+# locale, numpy's threads), and nothing else: the sandbox workers the graders fork keep the
+# memory this process starts with, and a staff member's tokens must not be in it.
+GRADERS_READ = ("PATH", "HOME", "TMPDIR", "TEMP", "TMP", "LANG", "LANGUAGE", "TZ")
+GRADERS_READ_PREFIXES = ("AUTOGRADER_", "LC_", "OPENBLAS_", "OMP_", "MKL_")
+
+
+def graders_environment(environ=os.environ):
+    return {name: value for name, value in environ.items()
+            if name in GRADERS_READ or name.startswith(GRADERS_READ_PREFIXES)}
+
+
 def start_grader(argv, lease=None, warm=None):
     """A grader for `argv` forked by `warm` (a WarmGraders); without one, or should it fail,
     one started afresh."""
@@ -72,7 +84,8 @@ class WarmGraders:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.process = subprocess.Popen(
             [sys.executable, "-c", START, str(theirs.fileno())], pass_fds=(theirs.fileno(),),
-            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+            cwd=ROOT, env=graders_environment(), stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, start_new_session=True)
         theirs.close()
         self.socket, self.lock = ours, threading.Lock()
         try:

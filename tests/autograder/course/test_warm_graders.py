@@ -93,3 +93,17 @@ def test_the_class_run_goes_on_when_the_warm_process_is_gone(tmp_path, reference
     started = time.monotonic()
     result = class_run.grade_one(submission, 61000, [], 120, warm)
     assert result.score == 100 and time.monotonic() - started < 120
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/environ"), reason="reads /proc")
+def test_the_warm_process_starts_without_the_staff_members_other_variables(monkeypatch):
+    """Its memory is every forked worker's: a token in grade-all's environment stays out."""
+    monkeypatch.setenv("STAFF_API_TOKEN", "do-not-leak")
+    monkeypatch.setenv("AUTOGRADER_PRETEND_MISSING", "")
+    graders = WarmGraders()
+    try:
+        with open(f"/proc/{graders.process.pid}/environ", "rb") as environ:
+            names = {entry.split(b"=", 1)[0] for entry in environ.read().split(b"\0") if entry}
+    finally:
+        graders.close()
+    assert b"STAFF_API_TOKEN" not in names and b"AUTOGRADER_PRETEND_MISSING" in names
