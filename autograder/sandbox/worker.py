@@ -566,6 +566,9 @@ def main():
     # No student code yet, and no file of theirs read: Python's and numpy's start-up happens
     # while the grader reads the submission.
     or_broken(outbox, preload, fast_layers)
+    # Its text must not outlive the module made from it: student code can walk up to this
+    # frame (sys._getframe) and exec what it finds here, unrefused.
+    has_fast_layers, fast_layers = fast_layers is not None, None
     import protocol
     requests = protocol.Channel(inbox)
     try:
@@ -585,9 +588,9 @@ def main():
                                   f"no fresh process per function ({no_fork}): one function's "
                                   "side effects can reach the next")
     protections["fast layers out of reach"] = (
-        fresh and fast_layers is not None,
+        fresh and has_fast_layers,
         "a naive layer's cases cannot call the provided fast layers (refused, and reported)"
-        if fresh and fast_layers is not None else
+        if fresh and has_fast_layers else
         f"a naive layer may call the provided fast layers ({no_fork if not fresh else 'no fast_layers.py'})")
     layers = net = children = None
     if fresh:

@@ -169,6 +169,17 @@ REACHES = {
         'mod = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(mod)\nf = mod.conv_forward_fast',
     "the kit's own copy":
         f'g = {{}}\nexec(open({str(ROOT / "assignment/fast_layers.py")!r}).read(), g)\nf = g["conv_forward_fast"]',
+    "the fast layers' text, found up the worker's frames":
+        'import sys\nframe, text = sys._getframe(), None\n'
+        'while frame is not None and text is None:\n'
+        '    for v in list(frame.f_locals.values()):\n'
+        '        if isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], bytes) and b"conv_forward_fast" in v[1]:\n'
+        '            text = v[1]\n'
+        '    frame = frame.f_back\n'
+        'g = {"__name__": "mine"}\nexec(compile(text, "mine", "exec"), g)\nf = g["conv_forward_fast"]',
+    "an unrefused function found among the collector's objects":
+        'import gc\nf = next(o for o in gc.get_objects() if getattr(o, "__name__", "") == "conv_forward_fast"'
+        ' and getattr(o, "__code__", None) is not None and o.__code__.co_name == "conv_forward_fast")',
     "an im2col helper class found through object.__subclasses__()":
         'import numpy as np\ngeo = next(c for c in object.__subclasses__() if c.__name__ == "_Geometry")\n'
         'def f(x, w, b, conv_param):\n'
