@@ -334,7 +334,10 @@ class Sandbox:
             os.chdir(self.folder)
             os.environ.clear()
             os.environ.update(env, **STARTED_WITH)
-            locale.setlocale(locale.LC_CTYPE, STARTED_WITH["LC_CTYPE"])
+            try:
+                locale.setlocale(locale.LC_CTYPE, STARTED_WITH["LC_CTYPE"])
+            except locale.Error:
+                pass  # a system without that locale: Python's own coercion would have failed too
             sys.dont_write_bytecode = False  # as `python -I` has it: it ignores PYTHON* variables
             sys.argv = ["-c", str(self.folder), json.dumps(settings)]
             sys.path[:] = [str(self.folder)] + [p for p in sys.path if is_pythons(p)]
