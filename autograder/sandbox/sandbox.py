@@ -73,7 +73,7 @@ class ForkedWorker:
     `become(inbox, outbox)` runs in the child and never returns."""
 
     def __init__(self, become):
-        (inbox, self._inbox), (self._outbox, outbox) = os.pipe(), os.pipe()
+        (inbox, to_worker), (from_worker, outbox) = os.pipe(), os.pipe()
         for stream in (sys.stdout, sys.stderr):
             if stream is not None:
                 stream.flush()  # or the child would write what is buffered into its pipes
@@ -85,7 +85,7 @@ class ForkedWorker:
                 os._exit(70)  # become() exits on its own; this is a failure to become a worker
         os.close(inbox)
         os.close(outbox)
-        self.stdin, self.stdout = open(self._inbox, "wb", 0), open(self._outbox, "rb", 0)
+        self.stdin, self.stdout = open(to_worker, "wb", 0), open(from_worker, "rb", 0)
         self.returncode = None
 
     def poll(self, block=False):
